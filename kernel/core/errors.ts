@@ -1,0 +1,99 @@
+/**
+ * Every error Rimuru raises on purpose, with a stable code, a message a user can act on,
+ * and the underlying cause. Codes are grouped by area:
+ *   E1xxx storage · E2xxx sandbox · E3xxx plugins/registry · E4xxx config · E5xxx hooks · E6xxx CLI
+ */
+
+export const ErrorCodes = {
+  // storage
+  DB_CONNECTION: 'E1001',
+  DB_QUERY: 'E1002',
+  DB_MIGRATION: 'E1003',
+  DB_SCHEMA_TOO_NEW: 'E1004',
+  DB_NOT_CONFIGURED: 'E1005',
+  // sandbox
+  SANDBOX_MEMORY_LIMIT: 'E2001',
+  SANDBOX_CPU_TIMEOUT: 'E2002',
+  SANDBOX_WALL_TIMEOUT: 'E2003',
+  PERMISSION_DENIED: 'E2004',
+  SANDBOX_RESULT_TOO_LARGE: 'E2005',
+  PLUGIN_THREW: 'E2006',
+  SANDBOX_BAD_BUNDLE: 'E2007',
+  SANDBOX_DISPOSED: 'E2008',
+  CAPABILITY_FAILED: 'E2009',
+  CAPABILITY_BAD_REQUEST: 'E2010',
+  // plugins / registry
+  MANIFEST_INVALID: 'E3001',
+  PLUGIN_VERSION_MISMATCH: 'E3002',
+  PLUGIN_DEPENDENCY_MISSING: 'E3003',
+  PLUGIN_DEPENDENCY_CYCLE: 'E3004',
+  PLUGIN_NOT_FOUND: 'E3005',
+  PLUGIN_DUPLICATE: 'E3006',
+  PLUGIN_RESTARTS_EXHAUSTED: 'E3007',
+  // config
+  CONFIG_INVALID: 'E4001',
+  CONFIG_UNREADABLE: 'E4002',
+  // hooks
+  HOOK_TIMEOUT: 'E5001',
+  HOOK_HANDLER_FAILED: 'E5002',
+  HOOK_UNKNOWN: 'E5003',
+  // cli
+  USAGE: 'E6001',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export interface RimuruErrorOptions {
+  cause?: unknown;
+  /** Extra structured context for logs and `--json` output (plugin, hook, file, key…). */
+  details?: Record<string, unknown>;
+}
+
+export class RimuruError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: RimuruErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  toJSON(): { code: string; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** A plugin broke one of its limits, crashed its isolate, or sent something invalid. */
+export class SandboxError extends RimuruError {}
+/** A capability call was refused by the permission gate. */
+export class PermissionDeniedError extends RimuruError {
+  constructor(message: string, options: RimuruErrorOptions = {}) {
+    super(ErrorCodes.PERMISSION_DENIED, message, options);
+  }
+}
+/** A manifest, dependency or state problem found by the registry. */
+export class PluginError extends RimuruError {}
+/** The configuration could not be read or is invalid. */
+export class ConfigError extends RimuruError {}
+/** A hook handler failed or timed out. */
+export class HookError extends RimuruError {}
+/** The command line was used wrongly. */
+export class UsageError extends RimuruError {
+  constructor(message: string, options: RimuruErrorOptions = {}) {
+    super(ErrorCodes.USAGE, message, options);
+  }
+}
+/** Storage could not connect, query or migrate. */
+export class StorageError extends RimuruError {}
+
+export function isRimuruError(value: unknown): value is RimuruError {
+  return value instanceof RimuruError;
+}
+
+/** Best-effort message of anything thrown. */
+export function errorMessage(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
