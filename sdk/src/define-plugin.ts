@@ -1,0 +1,127 @@
+/**
+ * `definePlugin`: turns a plugin author's definition into the runtime object the sandbox
+ * drives. This file runs inside the isolate.
+ */
+import type { PluginContext } from './capabilities';
+import { createPluginContext } from './capability-clients';
+import { Continue, isHookName, type HookName, type HookPayload, type HookResult } from './hooks';
+import type { PluginKind } from './manifest';
+import type { DispatchArgs, DispatchMethod, PluginDescription, PluginRuntime, WireError } from './protocol';
+
+/** A hook handler. Returning nothing means {@link Continue}. */
+export type HookHandlerFn<H extends HookName = HookName> = (
+  payload: HookPayload<H>,
+  ctx: PluginContext,
+) => HookResult | void | Promise<HookResult | void>;
+
+/** Handlers by hook name; custom hooks are keyed `custom:<name>`. */
+export type HookHandlers = { [H in HookName]?: HookHandlerFn<H> };
+
+/** A method the host may invoke: its arguments, then the plugin context last. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind narrows these signatures
+export type PluginMethod = (...args: any[]) => unknown;
+
+/** What every plugin shares, whatever its kind. */
+export interface PluginLifecycle {
+  /** Runs once when the plugin is loaded, before any other call. */
+  activate?(ctx: PluginContext): void | Promise<void>;
+  /** Runs once when the plugin is unloaded; release what `activate` acquired. */
+  deactivate?(ctx: PluginContext): void | Promise<void>;
+  /** Hook handlers; each must also be declared in the manifest's `contributes.hooks`. */
+  hooks?: HookHandlers;
+}
+
+/** The generic plugin definition; prefer the kind helpers (`defineAdapter`, `defineExporter`, …). */
+export interface PluginDefinition extends PluginLifecycle {
+  kind: PluginKind;
+  /** Methods the host may invoke by name. Each is called as `method(...args, ctx)`. */
+  methods?: Record<string, PluginMethod>;
+}
+
+/** The value a bundle exports: the sandbox sees {@link PluginRuntime}; tests may read `definition`. */
+export interface DefinedPlugin extends PluginRuntime {
+  readonly definition: PluginDefinition;
+}
+
+class DispatchError extends Error {
+  constructor(code: string, message: string) {
+    super(JSON.stringify({ code, message } satisfies WireError));
+  }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+function normaliseHookResult(value: HookResult | void): HookResult {
+  return value ?? Continue();
+}
+
+/**
+ * Declares a plugin. The bundle's default export must be the value this returns.
+ *
+ * @example
+ * export default definePlugin({ kind: 'hook', hooks: { SessionStart: (p, ctx) => ctx.log.info('started', p) } });
+ */
+export function definePlugin(definition: PluginDefinition): DefinedPlugin {
+  let ctx: PluginContext | undefined;
+  const methods = definition.methods ?? {};
+  const hooks = (definition.hooks ?? {}) as Record<string, HookHandlerFn | undefined>;
+
+  function context(): PluginContext {
+    if (!ctx) throw new DispatchError('E2006', 'the plugin was called before it was activated');
+    return ctx;
+  }
+
+  const handlers: { [M in DispatchMethod]: (input: DispatchArgs[M]) => Promise<unknown> } = {
+    async describe() {
+      return {
+        kind: definition.kind,
+        methods: Object.keys(methods).filter((name) => typeof methods[name] === 'function'),
+        hooks: Object.keys(hooks).filter((name) => typeof hooks[name] === 'function' && isHookName(name)),
+      } satisfies PluginDescription;
+    },
+    async activate(input) {
+      ctx = createPluginContext(input);
+      await definition.activate?.(ctx);
+      return null;
+    },
+    async invoke(input) {
+      const fn = methods[input.method];
+      if (typeof fn !== 'function') {
+        throw new DispatchError('E2010', `this ${definition.kind} plugin has no method "${input.method}"`);
+      }
+      return fn(...(Array.isArray(input.args) ? input.args : []), context());
+    },
+    async hook(input) {
+      const fn = hooks[input.hook];
+      if (typeof fn !== 'function') return { type: 'skip' } satisfies HookResult;
+      return normaliseHookResult(await fn(input.payload as never, context()));
+    },
+    async deactivate() {
+      if (ctx) await definition.deactivate?.(ctx);
+      return null;
+    },
+  };
+
+  return Object.freeze({
+    __rimuru: 1 as const,
+    definition,
+    async dispatch(method: DispatchMethod, argsJson: string): Promise<string> {
+      const handler = handlers[method] as ((input: unknown) => Promise<unknown>) | undefined;
+      if (!handler) throw new DispatchError('E2010', `unknown dispatch method "${method}"`);
+      let result: unknown;
+      try {
+        result = await handler(argsJson ? JSON.parse(argsJson) : {});
+      } catch (err) {
+        if (err instanceof DispatchError) throw err;
+        const code = (err as { code?: unknown })?.code;
+        // A capability error the plugin did not catch keeps its code (e.g. E2004), so the
+        // host can tell a refused permission from a plugin bug.
+        throw new DispatchError(typeof code === 'string' && /^E\d{4}$/.test(code) ? code : 'E2006', errorText(err));
+      }
+      return JSON.stringify(result === undefined ? null : result);
+    },
+  });
+}
