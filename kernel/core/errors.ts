@@ -37,6 +37,7 @@ export const ErrorCodes = {
   HOOK_TIMEOUT: 'E5001',
   HOOK_HANDLER_FAILED: 'E5002',
   HOOK_UNKNOWN: 'E5003',
+  HOOK_HANDLER_INVALID: 'E5004',
   // cli
   USAGE: 'E6001',
 } as const;
