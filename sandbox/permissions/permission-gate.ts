@@ -1,0 +1,202 @@
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import type { PluginPermissions } from '../../sdk/src/manifest';
+import { permissionDenied, type PermissionKey } from './denial';
+import { findOnPath, isBareName, realExecutable } from './exec-resolver';
+import { expandPathEntry } from './expand-path-entry';
+import { netRuleMatches, parseNetRule, type NetRule } from './net-rules';
+import { isInside, resolveRealPath } from './real-path';
+
+/** The permission keys that grant file system paths. */
+export type PathPermission = 'fs.read' | 'fs.write' | 'sqlite';
+
+export interface PermissionGateOptions {
+  plugin: string;
+  permissions: PluginPermissions;
+  /** The environment `$VAR` entries are expanded from and bare exec names are looked up in (`PATH`). */
+  env: Readonly<Record<string, string | undefined>>;
+  homeDir: string;
+}
+
+/** A binary the plugin may run: the real file to execute and the name to give it as argv[0]. */
+export interface AllowedExecutable {
+  path: string;
+  argv0: string;
+}
+
+interface ExecEntry {
+  /** The command name the entry grants (multi-call binaries such as busybox dispatch on it). */
+  name: string;
+  /** Absolute path as listed (after `~`/`$VAR` expansion), or `null` for a bare name looked up on PATH. */
+  absolute: string | null;
+}
+
+const VERB: Readonly<Record<PathPermission, string>> = { 'fs.read': 'read', 'fs.write': 'write', sqlite: 'open' };
+
+/**
+ * Decides every capability call of one plugin against its manifest permissions. Deny by
+ * default: an absent key grants nothing.
+ *
+ * Path roots are expanded once (the environment is the kernel's, fixed at start) but their
+ * symlinks are resolved on every check, so a root created or re-pointed later is judged by
+ * where it points now. Callers must open the real path a check returns, never the string the
+ * plugin sent, and should open it through {@link openFile}, which re-verifies the opened file.
+ */
+export class PermissionGate {
+  readonly plugin: string;
+  private readonly pathRoots: Readonly<Record<PathPermission, readonly string[]>>;
+  private readonly netRules: readonly NetRule[];
+  private readonly execEntries: readonly ExecEntry[];
+  private readonly envNames: ReadonlySet<string>;
+  private readonly dataKinds: ReadonlySet<string>;
+  private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly homeDir: string;
+
+  constructor({ plugin, permissions, env, homeDir }: PermissionGateOptions) {
+    this.plugin = plugin;
+    this.env = env;
+    this.homeDir = homeDir;
+    const expand = (entries: readonly string[] | undefined): string[] =>
+      (entries ?? []).map((entry) => expandPathEntry(entry, { env, homeDir })).filter((p): p is string => p !== null);
+    this.pathRoots = {
+      'fs.read': expand(permissions['fs.read']),
+      'fs.write': expand(permissions['fs.write']),
+      sqlite: expand(permissions.sqlite),
+    };
+    this.netRules = (permissions.net ?? []).map(parseNetRule).filter((rule): rule is NetRule => rule !== null);
+    this.execEntries = (permissions.exec ?? []).flatMap((entry): ExecEntry[] => {
+      if (isBareName(entry)) return [{ name: entry, absolute: null }];
+      const absolute = expandPathEntry(entry, { env, homeDir });
+      return absolute === null ? [] : [{ name: path.basename(absolute), absolute }];
+    });
+    this.envNames = new Set(permissions.env ?? []);
+    this.dataKinds = new Set(permissions.data ?? []);
+  }
+
+  /**
+   * Resolves a path the plugin sent (absolute, or starting with `~`) and checks that its real
+   * location lies under a real root of `key`. Returns that real path: the only one to open.
+   */
+  async checkPath(key: PathPermission, requested: string): Promise<string> {
+    const absolute = this.absoluteRequest(key, requested);
+    const real = await resolveRealPath(absolute);
+    if (!(await this.isAllowedRealPath(key, real))) {
+      throw permissionDenied(this.plugin, key, requested, `it is outside every directory the plugin may ${VERB[key]}`);
+    }
+    return real;
+  }
+
+  /** True when an already-resolved real path lies under one of the real roots of `key`. */
+  async isAllowedRealPath(key: PathPermission, realPath: string): Promise<boolean> {
+    const roots = await Promise.all(this.pathRoots[key].map(resolveRealPath));
+    return roots.some((root) => isInside(root, realPath));
+  }
+
+  /**
+   * Opens a real path returned by {@link checkPath} without following a symlink swapped in
+   * since the check, then asks the kernel what was actually opened and checks that again:
+   * a rename race between check and open cannot escape the roots.
+   */
+  async openFile(key: PathPermission, realPath: string, flags: number, mode = 0o644): Promise<fsp.FileHandle> {
+    const handle = await fsp.open(realPath, flags | fsConstants.O_NOFOLLOW, mode);
+    try {
+      const opened = await this.openedPath(handle, realPath);
+      if (opened === null || !(await this.isAllowedRealPath(key, opened))) {
+        throw permissionDenied(this.plugin, key, realPath, 'the file changed while it was being opened');
+      }
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Checks a URL's scheme and host (and port) against `permissions.net`, before any
+   * connection is made. Returns the parsed URL to connect to.
+   */
+  checkNet(requested: string, schemes: readonly string[]): URL {
+    let url: URL;
+    try {
+      url = new URL(requested);
+    } catch {
+      throw permissionDenied(this.plugin, 'net', requested, 'it is not a valid absolute URL', 'pass an absolute URL');
+    }
+    if (!schemes.includes(url.protocol.slice(0, -1))) {
+      throw permissionDenied(
+        this.plugin,
+        'net',
+        requested,
+        `the scheme "${url.protocol.slice(0, -1)}" is not one of ${schemes.join(', ')}`,
+        `use ${schemes.join(' or ')}`,
+      );
+    }
+    if (!this.netRules.some((rule) => netRuleMatches(rule, url))) {
+      throw permissionDenied(this.plugin, 'net', url.host, 'the host is not in the allowed list');
+    }
+    return url;
+  }
+
+  /**
+   * Checks a binary the plugin wants to run. A bare name is looked up on PATH; a path given
+   * by the plugin is resolved through its symlinks. Either way the command name must be one
+   * the manifest lists and the real file must be the one that listing resolves to.
+   */
+  async checkExec(binary: string): Promise<AllowedExecutable> {
+    const requestedAbsolute = isBareName(binary) ? null : this.expandHome(binary);
+    if (requestedAbsolute !== null && !path.isAbsolute(requestedAbsolute)) {
+      throw permissionDenied(this.plugin, 'exec', binary, 'relative paths are not allowed', 'pass a bare name or an absolute path');
+    }
+    const name = path.basename(requestedAbsolute ?? binary);
+    const candidates = this.execEntries.filter((entry) => entry.name === name);
+    if (candidates.length === 0) {
+      throw permissionDenied(this.plugin, 'exec', binary, `"${name}" is not in the allowed list`);
+    }
+    const located = requestedAbsolute ?? (await findOnPath(binary, this.env.PATH));
+    const real = located === null ? null : await realExecutable(located);
+    if (real === null) {
+      throw permissionDenied(this.plugin, 'exec', binary, 'no such executable was found', 'install it or list its absolute path');
+    }
+    for (const entry of candidates) {
+      const listed = entry.absolute ?? (await findOnPath(entry.name, this.env.PATH));
+      const listedReal = listed === null ? null : await realExecutable(listed);
+      if (listedReal === real) return { path: real, argv0: name };
+    }
+    throw permissionDenied(this.plugin, 'exec', binary, `it resolves to "${real}", which is not the listed "${name}"`);
+  }
+
+  checkEnv(name: string): void {
+    if (!this.envNames.has(name)) throw permissionDenied(this.plugin, 'env', name, 'the variable is not in the allowed list');
+  }
+
+  checkData(kind: string): void {
+    if (!this.dataKinds.has(kind)) throw permissionDenied(this.plugin, 'data', kind, 'the kind is not in the allowed list');
+  }
+
+  /** The environment variables the plugin may read, for handing to child processes. */
+  readableEnvNames(): string[] {
+    return [...this.envNames];
+  }
+
+  private absoluteRequest(key: PermissionKey, requested: string): string {
+    const absolute = this.expandHome(requested);
+    if (!path.isAbsolute(absolute)) {
+      throw permissionDenied(this.plugin, key, requested, 'relative paths are not allowed', 'pass an absolute path');
+    }
+    return absolute;
+  }
+
+  private expandHome(requested: string): string {
+    return requested === '~' || requested.startsWith('~/') ? this.homeDir + requested.slice(1) : requested;
+  }
+
+  private async openedPath(handle: fsp.FileHandle, realPath: string): Promise<string | null> {
+    try {
+      return await fsp.readlink(`/proc/self/fd/${handle.fd}`);
+    } catch {
+      // No procfs (macOS): fall back to checking the opened file is the one at the checked path.
+      const [opened, atPath] = await Promise.all([handle.stat(), fsp.stat(realPath).catch(() => null)]);
+      return atPath !== null && opened.dev === atPath.dev && opened.ino === atPath.ino ? realPath : null;
+    }
+  }
+}
