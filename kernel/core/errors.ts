@@ -2,6 +2,7 @@
  * Every error Rimuru raises on purpose, with a stable code, a message a user can act on,
  * and the underlying cause. Codes are grouped by area:
  *   E1xxx storage · E2xxx sandbox · E3xxx plugins/registry · E4xxx config · E5xxx hooks · E6xxx CLI
+ *   E7xxx kernel wiring (container)
  */
 
 export const ErrorCodes = {
@@ -43,6 +44,8 @@ export const ErrorCodes = {
   HOOK_HANDLER_INVALID: 'E5004',
   // cli
   USAGE: 'E6001',
+  // kernel wiring
+  SERVICE_UNAVAILABLE: 'E7001',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -91,6 +94,8 @@ export class UsageError extends RimuruError {
 }
 /** Storage could not connect, query or migrate. */
 export class StorageError extends RimuruError {}
+/** A host service could not be built, is not registered, or was already disposed. */
+export class ContainerError extends RimuruError {}
 
 export function isRimuruError(value: unknown): value is RimuruError {
   return value instanceof RimuruError;
