@@ -1,7 +1,7 @@
 import { PermissionDeniedError } from '../../kernel/core/errors';
 
 /** The manifest key a refusal can be fixed in. */
-export type PermissionKey = 'fs.read' | 'fs.write' | 'sqlite' | 'net' | 'exec' | 'env' | 'data';
+export type PermissionKey = 'fs.read' | 'fs.write' | 'sqlite' | 'net' | 'exec' | 'env' | 'data' | 'hooks.emit';
 
 /**
  * Builds the one shape of refusal every gate check uses, so a user always learns which plugin

@@ -78,7 +78,7 @@ export class PermissionGate {
    * location lies under a real root of `key`. Returns that real path: the only one to open.
    */
   async checkPath(key: PathPermission, requested: string): Promise<string> {
-    const absolute = this.absoluteRequest(key, requested);
+    const absolute = this.absolutePath(key, requested);
     const real = await resolveRealPath(absolute);
     if (!(await this.isAllowedRealPath(key, real))) {
       throw permissionDenied(this.plugin, key, requested, `it is outside every directory the plugin may ${VERB[key]}`);
@@ -178,12 +178,16 @@ export class PermissionGate {
     return [...this.envNames];
   }
 
-  private absoluteRequest(key: PermissionKey, requested: string): string {
+  /**
+   * The plugin's path with `~` expanded and `..` folded, as the plugin would spell it: what
+   * capabilities echo back (list and glob results) so plugins see their own paths, not ours.
+   */
+  absolutePath(key: PermissionKey, requested: string): string {
     const absolute = this.expandHome(requested);
     if (!path.isAbsolute(absolute)) {
       throw permissionDenied(this.plugin, key, requested, 'relative paths are not allowed', 'pass an absolute path');
     }
-    return absolute;
+    return path.resolve(absolute);
   }
 
   private expandHome(requested: string): string {

@@ -1,0 +1,56 @@
+import picomatch from 'picomatch';
+import * as path from 'node:path';
+import type { PermissionGate } from '../permissions';
+import { readDirectoryVerified, statSymlinkTarget } from './directory-reader';
+
+export interface GlobWalk {
+  /** Real path of the root, as approved by the gate. */
+  realRoot: string;
+  /** The root as the plugin spelled it; results are reported under it. */
+  reportedRoot: string;
+  pattern: string;
+  maxResults: number;
+  maxDirectories: number;
+  maxEntriesPerDirectory: number;
+}
+
+/** Thrown when a walk would visit more directories than allowed. */
+export class GlobTooWide extends Error {}
+
+/**
+ * Walks `realRoot` breadth first and returns the files whose path relative to the root
+ * matches `pattern` (`**`, `*`, `?`, braces and classes as picomatch reads them; dotfiles
+ * included, since agent data lives in dot-directories). Symlinked directories are not entered
+ * (no loops, no leaving the root); a symlinked file counts only when it points inside the
+ * read roots. Without `**` the walk stops at the pattern's depth.
+ */
+export async function globWalk(gate: PermissionGate, walk: GlobWalk): Promise<string[]> {
+  const matches = picomatch(walk.pattern, { dot: true });
+  const maxDepth = walk.pattern.includes('**') || walk.pattern.includes('{') ? Infinity : walk.pattern.split('/').length;
+  const results: string[] = [];
+  const queue: Array<{ real: string; relative: string; depth: number }> = [{ real: walk.realRoot, relative: '', depth: 0 }];
+  let visited = 0;
+
+  while (queue.length > 0 && results.length < walk.maxResults) {
+    const dir = queue.shift();
+    if (dir === undefined) break;
+    visited += 1;
+    if (visited > walk.maxDirectories) {
+      throw new GlobTooWide(`the walk would visit more than ${walk.maxDirectories} directories; use a narrower root or pattern`);
+    }
+    const entries = await readDirectoryVerified(gate, dir.real, walk.maxEntriesPerDirectory);
+    for (const entry of entries) {
+      const relative = dir.relative === '' ? entry.name : `${dir.relative}/${entry.name}`;
+      const real = path.join(dir.real, entry.name);
+      if (entry.isDirectory()) {
+        if (dir.depth + 1 < maxDepth) queue.push({ real, relative, depth: dir.depth + 1 });
+        continue;
+      }
+      if (!matches(relative)) continue;
+      const isFile = entry.isFile() || (entry.isSymbolicLink() && (await statSymlinkTarget(gate, real))?.isFile === true);
+      if (isFile) results.push(path.join(walk.reportedRoot, ...relative.split('/')));
+      if (results.length >= walk.maxResults) break;
+    }
+  }
+  return results.sort();
+}
