@@ -15,4 +15,5 @@ export { CapabilityError } from './capability-clients';
 export { definePlugin } from './define-plugin';
 export type { DefinedPlugin, HookHandlerFn, HookHandlers, PluginDefinition, PluginLifecycle, PluginMethod } from './define-plugin';
 export * from './kinds';
-// config exports are added once sdk/src/config.ts lands
+export { defineConfig, LOG_LEVELS } from './config';
+export type * from './config';

@@ -2,26 +2,18 @@ import type { Logger } from 'pino';
 import type { HookBus, HookExecutionRecorder } from '../hooks';
 import type { KvStore } from '../../services/kv';
 import type { Clock } from './clock';
+import type { ResolvedConfig } from '../../config';
+import type { PluginRegistry } from '../registry';
 import { createServiceToken } from './service-token';
 
-/**
- * The slice of the resolved config the kernel core reads. `ResolvedConfig` from
- * `kernel/config` satisfies it, so the lead registers that object as is; keeping the core on
- * this slice lets the config grow without touching the container.
- */
-export interface KernelConfigLike {
-  readonly hooks: { readonly defaultTimeoutMs: number };
-}
+/** The slice of the resolved config the core reads; `ResolvedConfig` satisfies it. */
+export type KernelConfigLike = Pick<ResolvedConfig, 'hooks'>;
 
-/**
- * Opaque until the registry lands in `kernel/core/registry`; narrow this alias to its class
- * then (consumers resolve the real type, the container never looks inside).
- */
-export type PluginRegistryService = object;
+export type PluginRegistryService = PluginRegistry;
 
 /** Typed tokens for the host services. Resolve and inject with these, never with classes. */
 export const Tokens = {
-  Config: createServiceToken<KernelConfigLike>('Config'),
+  Config: createServiceToken<ResolvedConfig>('Config'),
   /** The root logger in the root container; a plugin-scoped child inside a plugin scope. */
   Logger: createServiceToken<Logger>('Logger'),
   HookBus: createServiceToken<HookBus>('HookBus'),

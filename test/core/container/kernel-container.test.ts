@@ -12,6 +12,7 @@ import {
 } from '../../../kernel/core/container';
 import { MemoryHookExecutionRecorder } from '../../../kernel/core/hooks';
 import { capturedLogger, JournalDisposable } from './container-fixtures';
+import { resolveConfig } from '../../../kernel/config';
 
 const Greeting = createServiceToken<string>('Greeting');
 const Shout = createServiceToken<{ text: string }>('Shout');
@@ -45,7 +46,7 @@ describe('createKernelContainer', () => {
     const recorder = new MemoryHookExecutionRecorder();
     const kernel = await createKernelContainer([
       logger,
-      provideValue(Tokens.Config, { hooks: { defaultTimeoutMs: 10 } }),
+      provideValue(Tokens.Config, resolveConfig({ hooks: { defaultTimeoutMs: 10 } }, { cwd: '/', env: {}, homeDir: '/home/test' })),
       provideValue(Tokens.HookExecutionRecorder, recorder),
       provideValue(Tokens.Clock, { now: () => Date.UTC(2030, 0, 1) }),
       provideClass(Tokens.HookBus, KernelHookBus),

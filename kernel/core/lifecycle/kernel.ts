@@ -1,0 +1,154 @@
+import { mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { DataSource } from '../../../sandbox/capabilities';
+import type { ResolvedConfig } from '../../config';
+import { JsonFileKvStore } from '../../services/kv';
+import { createKernelContainer, KernelContainer, KernelHookBus, provideClass, provideValue, systemClock, Tokens } from '../container';
+import { errorMessage } from '../errors';
+import { MemoryHookExecutionRecorder, type HookBus } from '../hooks';
+import { defaultBuiltinPluginDir, JsonFilePluginStateStore, PluginRegistry, type PluginRecord, type PluginState } from '../registry';
+import { PluginRunner } from './plugin-runner';
+
+export interface KernelOptions {
+  config: ResolvedConfig;
+  logger: Logger;
+  /** Built-in plugins; default `plugins/` of this checkout. */
+  builtinPluginDir?: string;
+  env?: Record<string, string | undefined>;
+  homeDir?: string;
+  /** Kernel data for the `data` capability, once storage provides it. */
+  data?: DataSource;
+}
+
+export type KernelSummary = Record<PluginState, number> & { discovered: number };
+
+/** Bound for a plugin's `deactivate` at shutdown, so Ctrl-C always ends within the 5 s promised. */
+const STOP_TIMEOUT_MS = 2_000;
+
+/**
+ * The microkernel: the container, the registry, the hook bus and one sandboxed runner per
+ * enabled plugin. Boot order: data dir → container (config, logger, hook bus, kv) → registry
+ * discovery → plugins started in dependency order → `KernelReady`. Shutdown reverses it.
+ */
+export class Kernel {
+  private readonly runners = new Map<string, PluginRunner>();
+  private shutdownPromise?: Promise<void>;
+
+  private constructor(
+    readonly container: KernelContainer,
+    readonly registry: PluginRegistry,
+    readonly hookBus: HookBus,
+    private readonly options: KernelOptions,
+  ) {}
+
+  static async boot(options: KernelOptions): Promise<Kernel> {
+    const { config, logger } = options;
+    await mkdir(config.dataDir, { recursive: true });
+    const registry = new PluginRegistry({
+      builtinDir: options.builtinPluginDir ?? defaultBuiltinPluginDir(),
+      userDir: config.plugins.dir,
+      stateStore: new JsonFilePluginStateStore(config.dataDir),
+      configuredEnabled: config.plugins.enabled,
+    });
+    const container = await createKernelContainer([
+      provideValue(Tokens.Config, config),
+      provideValue(Tokens.Logger, logger),
+      provideValue(Tokens.DataDir, config.dataDir),
+      provideValue(Tokens.Clock, systemClock),
+      provideValue(Tokens.HookExecutionRecorder, new MemoryHookExecutionRecorder()),
+      provideClass(Tokens.HookBus, KernelHookBus),
+      provideValue(Tokens.PluginRegistry, registry),
+      provideValue(Tokens.KvStore, new JsonFileKvStore({ dir: join(config.dataDir, 'kv') })),
+    ]);
+    const kernel = new Kernel(container, registry, container.resolve(Tokens.HookBus), options);
+    registry.onStateChange((event) =>
+      logger.debug({ plugin: event.name, from: event.from, to: event.to, reason: event.reason }, 'plugin state'),
+    );
+    await registry.discover();
+    await kernel.startPlugins();
+    const summary = kernel.summary();
+    await kernel.hookBus.emitSeries('KernelReady', { plugins: summary.discovered, running: summary.running });
+    return kernel;
+  }
+
+  /** Starts every enabled plugin in dependency order; a plugin whose dependency failed is skipped. */
+  private async startPlugins(): Promise<void> {
+    for (const record of this.registry.loadOrder()) {
+      const failedDependency = Object.keys(record.manifest?.rimuru.dependencies ?? {}).find(
+        (dependency) => this.registry.get(dependency)?.state !== 'running',
+      );
+      if (failedDependency) {
+        this.registry.setState(record.name, 'errored', `dependency ${failedDependency} is not running`);
+        continue;
+      }
+      await this.startPlugin(record);
+    }
+  }
+
+  private async startPlugin(record: PluginRecord): Promise<void> {
+    const { config, logger } = this.options;
+    const runner = new PluginRunner(record, {
+      registry: this.registry,
+      hookBus: this.hookBus,
+      kv: this.container.resolve(Tokens.KvStore),
+      data: this.options.data,
+      logger,
+      env: this.options.env ?? process.env,
+      homeDir: this.options.homeDir ?? homedir(),
+      limitDefaults: config.sandbox.defaults,
+      restart: config.sandbox.restart,
+      config: config.plugins.config[record.name] ?? {},
+      createScope: (name) => this.container.createPluginScope(name),
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+    });
+    this.runners.set(record.name, runner);
+    if (await runner.start()) {
+      await this.hookBus.emitSeries('PluginLoaded', { plugin: record.name, version: record.version });
+    }
+  }
+
+  /** The running sandbox of a plugin, for host services that call plugin methods. */
+  plugin(name: string): PluginRunner | undefined {
+    return this.runners.get(name);
+  }
+
+  summary(): KernelSummary {
+    const summary: KernelSummary = {
+      discovered: 0,
+      installed: 0,
+      enabled: 0,
+      loaded: 0,
+      running: 0,
+      disabled: 0,
+      errored: 0,
+      quarantined: 0,
+    };
+    for (const record of this.registry.list()) {
+      summary.discovered += 1;
+      summary[record.state] += 1;
+    }
+    return summary;
+  }
+
+  /** Stops every plugin (dependents first), then disposes the container. Idempotent. */
+  shutdown(reason: string): Promise<void> {
+    this.shutdownPromise ??= this.doShutdown(reason);
+    return this.shutdownPromise;
+  }
+
+  private async doShutdown(reason: string): Promise<void> {
+    const { logger } = this.options;
+    await this.hookBus.emitSeries('KernelShutdown', { reason }).catch((error: unknown) => {
+      logger.warn({ err: errorMessage(error) }, 'KernelShutdown hook failed');
+    });
+    for (const runner of [...this.runners.values()].reverse()) {
+      await runner.stop(reason);
+      await this.hookBus.emitSeries('PluginUnloaded', { plugin: runner.name, reason }).catch(() => undefined);
+    }
+    this.runners.clear();
+    const failures = await this.container.dispose();
+    for (const failure of failures) logger.warn({ failure }, 'disposal failed');
+  }
+}

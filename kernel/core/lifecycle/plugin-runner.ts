@@ -1,0 +1,246 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { createCapabilityHost, type CapabilityHost, type DataSource } from '../../../sandbox/capabilities';
+import { PluginSandbox, resolveLimits, type SandboxLimits } from '../../../sandbox/isolate';
+import { isHookName, type HookName } from '../../../sdk/src/hooks';
+import type { PluginLimits } from '../../../sdk/src/manifest';
+import type { KvStore } from '../../services/kv';
+import type { PluginScope } from '../container';
+import { ErrorCodes, errorMessage, isRimuruError, SandboxError } from '../errors';
+import type { HookBus } from '../hooks';
+import type { PluginRecord, PluginRegistry } from '../registry';
+import { classifyFailure } from './failure-kind';
+import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
+
+/** Everything a runner needs from the kernel; passed in so a runner never reaches for globals. */
+export interface PluginRunnerDeps {
+  registry: PluginRegistry;
+  hookBus: HookBus;
+  kv: KvStore;
+  data?: DataSource;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  homeDir: string;
+  /** Kernel defaults for limits the manifest does not set. */
+  limitDefaults: PluginLimits;
+  restart: RestartPolicyOptions;
+  /** The plugin's section of `plugins.config`. */
+  config: Record<string, unknown>;
+  createScope(name: string): PluginScope;
+  /** Bound for `deactivate` at stop; a plugin that takes longer is disposed anyway. */
+  stopTimeoutMs: number;
+}
+
+const DEFAULT_HOOK_PRIORITY = 100;
+
+/**
+ * Runs one plugin: loads its bundle into a sandbox, wires its capabilities and hook handlers,
+ * and watches it. When the isolate dies (a broken limit, a crash) the runner unwires it, files
+ * the failure with the registry, and restarts it with backoff until the policy gives up; the
+ * rest of the kernel never notices beyond a state change.
+ */
+export class PluginRunner {
+  private sandbox?: PluginSandbox;
+  private capabilities?: CapabilityHost;
+  private scope?: PluginScope;
+  private unregisterHooks: Array<() => void> = [];
+  private restartTimer?: NodeJS.Timeout;
+  private stopping = false;
+  private readonly policy: RestartPolicy;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly record: PluginRecord,
+    private readonly deps: PluginRunnerDeps,
+  ) {
+    this.policy = new RestartPolicy(deps.restart);
+    this.log = deps.logger.child({ plugin: record.name });
+  }
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  /** The live sandbox, for the host services that invoke plugin methods (adapters, exporters…). */
+  get live(): PluginSandbox | undefined {
+    return this.sandbox && !this.sandbox.disposed ? this.sandbox : undefined;
+  }
+
+  /** Starts the plugin; failures are filed with the registry, never thrown. Resolves to whether it runs. */
+  async start(): Promise<boolean> {
+    const manifest = this.record.manifest;
+    if (!manifest || !this.record.bundlePath) return false;
+    this.stopping = false;
+    try {
+      const code = await this.readBundle(this.record.bundlePath);
+      this.scope = this.deps.createScope(this.record.name);
+      this.capabilities = createCapabilityHost(
+        { name: this.record.name, permissions: manifest.rimuru.permissions ?? {}, contributes: manifest.rimuru.contributes ?? {} },
+        {
+          kv: this.deps.kv,
+          data: this.deps.data,
+          emitHook: async (_plugin, hook, payload) => {
+            await this.deps.hookBus.emitSeries(hook, payload);
+          },
+          logger: this.log,
+          env: this.deps.env,
+          homeDir: this.deps.homeDir,
+        },
+      );
+      this.deps.registry.setState(this.record.name, 'loaded');
+      const sandbox = await PluginSandbox.start({
+        pluginName: this.record.name,
+        pluginVersion: this.record.version,
+        bundleCode: code,
+        limits: this.limits(),
+        hostCall: this.capabilities.call,
+        config: this.deps.config,
+        logger: this.log,
+      });
+      this.sandbox = sandbox;
+      sandbox.onFatal((error) => void this.onFatal(error));
+      this.checkDescription();
+      await sandbox.activate();
+      this.registerHooks();
+      this.deps.registry.setState(this.record.name, 'running');
+      this.log.debug({ limits: this.limits() }, 'plugin running');
+      return true;
+    } catch (error) {
+      await this.fail(error);
+      return false;
+    }
+  }
+
+  /** Stops the plugin for good (kernel shutdown or disable): no restart follows. */
+  async stop(reason: string): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const sandbox = this.sandbox;
+    if (sandbox && !sandbox.disposed) {
+      this.unwireHooks();
+      await Promise.race([
+        sandbox.deactivate().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'deactivate failed')),
+        new Promise((resolve) => setTimeout(resolve, this.deps.stopTimeoutMs).unref()),
+      ]);
+    }
+    await this.teardown(reason);
+    const state = this.deps.registry.get(this.record.name)?.state;
+    if (state === 'loaded' || state === 'running') this.deps.registry.setState(this.record.name, 'enabled');
+  }
+
+  private limits(): SandboxLimits {
+    return resolveLimits({ ...this.deps.limitDefaults, ...(this.record.manifest?.rimuru.limits ?? {}) });
+  }
+
+  private async readBundle(bundlePath: string): Promise<string> {
+    let code: Buffer;
+    try {
+      code = await readFile(bundlePath);
+    } catch (cause) {
+      throw new SandboxError(
+        ErrorCodes.SANDBOX_BAD_BUNDLE,
+        `Plugin ${this.record.name}: its bundle ${bundlePath} cannot be read — build it (\`npm run build\` in the kernel, or \`rimuru-kernel plugin build <dir>\`)`,
+        { cause },
+      );
+    }
+    const integrity = createHash('sha256').update(code).digest('hex');
+    if (this.record.integrity && integrity !== this.record.integrity) {
+      // The bundle changed after discovery: run only what was inspected and recorded.
+      throw new SandboxError(
+        ErrorCodes.SANDBOX_BAD_BUNDLE,
+        `Plugin ${this.record.name}: its bundle changed since it was discovered (sha256 ${integrity.slice(0, 12)}… ≠ ${this.record.integrity.slice(0, 12)}…); restart the kernel to pick up the new build`,
+      );
+    }
+    return code.toString('utf8');
+  }
+
+  /** The bundle must be the kind its manifest says; hooks it handles must be declared. */
+  private checkDescription(): void {
+    const description = this.sandbox!.description;
+    const manifest = this.record.manifest!;
+    if (description.kind !== manifest.rimuru.kind) {
+      throw new SandboxError(
+        ErrorCodes.SANDBOX_BAD_BUNDLE,
+        `Plugin ${this.record.name}: its manifest says kind "${manifest.rimuru.kind}" but its bundle defines a "${description.kind}" plugin`,
+      );
+    }
+    const declared = new Set((manifest.rimuru.contributes?.hooks ?? []).map((h) => h.hook));
+    for (const hook of description.hooks) {
+      if (!declared.has(hook)) {
+        this.log.warn({ hook }, `handler for ${hook} is not declared in contributes.hooks and will not be called`);
+      }
+    }
+  }
+
+  private registerHooks(): void {
+    const sandbox = this.sandbox!;
+    const implemented = new Set(sandbox.description.hooks);
+    for (const contribution of this.record.manifest!.rimuru.contributes?.hooks ?? []) {
+      if (!isHookName(contribution.hook)) continue;
+      if (!implemented.has(contribution.hook)) {
+        this.log.warn({ hook: contribution.hook }, `declares a ${contribution.hook} handler but its bundle has none`);
+        continue;
+      }
+      const hook: HookName = contribution.hook;
+      this.unregisterHooks.push(
+        this.deps.hookBus.register({
+          id: `${this.record.name}:${hook}`,
+          owner: this.record.name,
+          hook,
+          priority: contribution.priority ?? DEFAULT_HOOK_PRIORITY,
+          timeoutMs: contribution.timeoutMs,
+          handle: (payload: unknown) => sandbox.runHook(hook, payload),
+        }),
+      );
+    }
+  }
+
+  private unwireHooks(): void {
+    for (const unregister of this.unregisterHooks.splice(0)) unregister();
+  }
+
+  private async teardown(reason: string): Promise<void> {
+    this.unwireHooks();
+    this.sandbox?.dispose(reason);
+    this.sandbox = undefined;
+    const capabilities = this.capabilities;
+    this.capabilities = undefined;
+    await capabilities?.dispose().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'capability cleanup failed'));
+    const scope = this.scope;
+    this.scope = undefined;
+    await scope?.dispose();
+  }
+
+  private async onFatal(error: SandboxError): Promise<void> {
+    if (this.stopping) return;
+    await this.fail(error);
+  }
+
+  /** Files a failure, tears the plugin down and schedules a restart when one could help. */
+  private async fail(error: unknown): Promise<void> {
+    const verdict = classifyFailure(error);
+    const message = errorMessage(error);
+    await this.teardown(message);
+    if (this.stopping) return;
+    const current = this.deps.registry.get(this.record.name)?.state;
+    if (current === 'disabled') return;
+    const delay = verdict.retry ? this.policy.nextDelayMs() : null;
+    const reason =
+      verdict.retry && delay === null
+        ? `${message} (gave up after ${this.policy.maxRestarts} restarts, ${ErrorCodes.PLUGIN_RESTARTS_EXHAUSTED})`
+        : message;
+    this.deps.registry.setState(this.record.name, verdict.state, reason, verdict.code);
+    this.log.error({ code: isRimuruError(error) ? error.code : undefined, restartInMs: delay }, `plugin ${verdict.state}: ${message}`);
+    if (delay === null) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.log.info({ attempt: this.policy.attempts }, 'restarting plugin');
+      this.deps.registry.setState(this.record.name, 'enabled');
+      void this.start();
+    }, delay);
+    this.restartTimer.unref();
+  }
+}
