@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { LOG_LEVELS, type RimuruConfig } from '../../sdk/src/config';
+import { closedObject } from './describe-issues';
+
+/**
+ * The config as validated at the door. Every object is closed (an unknown key is an error that
+ * lists the known ones) because a misspelt `sandbox.defualts` silently keeping the default
+ * limits is worse than refusing to start. Defaults live here and nowhere else.
+ */
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const nonEmpty = z.string().min(1);
+
+export const CONFIG_DEFAULTS = {
+  logLevel: 'info',
+  database: { maxConnections: 10, minConnections: 0, connectTimeoutMs: 10_000, idleTimeoutMs: 30_000 },
+  sandbox: {
+    defaults: { memoryMb: 64, callTimeoutMs: 10_000, wallTimeoutMs: 30_000 },
+    restart: { maxRestarts: 3, backoffMs: 1_000, maxBackoffMs: 30_000 },
+  },
+  hooks: { defaultTimeoutMs: 5_000 },
+  server: { port: 3030, host: '127.0.0.1' },
+} as const;
+
+const databaseSchema = closedObject({
+  url: nonEmpty.optional(),
+  maxConnections: positiveInt.default(CONFIG_DEFAULTS.database.maxConnections),
+  minConnections: nonNegativeInt.default(CONFIG_DEFAULTS.database.minConnections),
+  connectTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.database.connectTimeoutMs),
+  idleTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.database.idleTimeoutMs),
+}).superRefine((db, ctx) => {
+  if (db.minConnections > db.maxConnections) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minConnections'],
+      message: `a number <= maxConnections (${db.maxConnections})`,
+    });
+  }
+});
+
+const pluginsSchema = closedObject({
+  dir: nonEmpty.optional(),
+  enabled: z.record(z.string(), z.boolean()).default(() => ({})),
+  config: z.record(z.string(), z.record(z.string(), z.unknown())).default(() => ({})),
+});
+
+const sandboxSchema = closedObject({
+  defaults: closedObject({
+    memoryMb: positiveInt.default(CONFIG_DEFAULTS.sandbox.defaults.memoryMb),
+    callTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.sandbox.defaults.callTimeoutMs),
+    wallTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.sandbox.defaults.wallTimeoutMs),
+  }).prefault({}),
+  restart: closedObject({
+    maxRestarts: nonNegativeInt.default(CONFIG_DEFAULTS.sandbox.restart.maxRestarts),
+    backoffMs: positiveInt.default(CONFIG_DEFAULTS.sandbox.restart.backoffMs),
+    maxBackoffMs: positiveInt.default(CONFIG_DEFAULTS.sandbox.restart.maxBackoffMs),
+  })
+    .superRefine((restart, ctx) => {
+      if (restart.backoffMs > restart.maxBackoffMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backoffMs'],
+          message: `a number <= maxBackoffMs (${restart.maxBackoffMs})`,
+        });
+      }
+    })
+    .prefault({}),
+});
+
+const agentSchema = closedObject({
+  paths: z.array(nonEmpty).default(() => []),
+  enabled: z.boolean().default(true),
+});
+
+export const rimuruConfigSchema = closedObject({
+  dataDir: nonEmpty.optional(),
+  logLevel: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.logLevel),
+  database: databaseSchema.prefault({}),
+  plugins: pluginsSchema.prefault({}),
+  sandbox: sandboxSchema.prefault({}),
+  hooks: closedObject({ defaultTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.hooks.defaultTimeoutMs) }).prefault({}),
+  agents: z.record(z.string(), agentSchema).default(() => ({})),
+  // Shape owned by the budgets service; validated there.
+  budgets: z.record(z.string(), z.unknown()).default(() => ({})),
+  server: closedObject({
+    port: z.number().int().min(0).max(65_535).default(CONFIG_DEFAULTS.server.port),
+    host: nonEmpty.default(CONFIG_DEFAULTS.server.host),
+  }).prefault({}),
+});
+
+type ParsedConfig = z.output<typeof rimuruConfigSchema>;
+
+/** The config the kernel runs with: every default filled in, every path absolute. */
+export interface ResolvedConfig extends Omit<ParsedConfig, 'dataDir' | 'plugins'> {
+  /** Absolute data dir (env, config, XDG, home — in that order). */
+  dataDir: string;
+  plugins: Omit<ParsedConfig['plugins'], 'dir'> & {
+    /** Absolute user plugin dir. */
+    dir: string;
+  };
+}
+
+// Compile-time guards that the SDK type and the schema describe the same config: any
+// RimuruConfig must be accepted, and neither side may have a top-level key the other lacks.
+type AssertAssignable<Sub extends Super, Super> = Sub;
+type _SdkConfigFitsSchema = AssertAssignable<RimuruConfig, z.input<typeof rimuruConfigSchema>>;
+type _SchemaKeysInSdk = AssertAssignable<keyof z.input<typeof rimuruConfigSchema>, keyof RimuruConfig>;
+type _SdkKeysInSchema = AssertAssignable<keyof RimuruConfig, keyof z.input<typeof rimuruConfigSchema>>;
