@@ -33,8 +33,13 @@ const stateFileSchema = z.strictObject({
   plugins: z.record(z.string(), z.strictObject({ enabled: z.boolean() })),
 });
 
+/** Choices in `<data dir>/plugins-state.json`. */
 export class JsonFilePluginStateStore implements PluginStateStore {
-  constructor(private readonly file: string) {}
+  readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = pluginStateFile(dataDir);
+  }
 
   async load(): Promise<Record<string, PluginChoice>> {
     let text: string;

@@ -30,7 +30,7 @@ describe('PluginRegistry', () => {
     return new PluginRegistry({
       builtinDir,
       userDir,
-      stateStore: new JsonFilePluginStateStore(pluginStateFile(dataDir)),
+      stateStore: new JsonFilePluginStateStore(dataDir),
       // A counter instead of the wall clock, so `since` is checkable.
       now: () => new Date(Date.UTC(2025, 0, 1, 0, 0, tick++)),
       ...options,
@@ -254,7 +254,7 @@ describe('PluginRegistry', () => {
     const reg = registry();
     await reg.discover();
     await Promise.all([reg.enable('a'), reg.enable('b'), reg.disable('a')]);
-    const stored = await new JsonFilePluginStateStore(pluginStateFile(dataDir)).load();
+    const stored = await new JsonFilePluginStateStore(dataDir).load();
     expect(stored).toEqual({ a: { enabled: false }, b: { enabled: true } });
     expect(states(reg)).toEqual({ a: 'disabled', b: 'enabled' });
   });
