@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { Kernel } from '../../core/lifecycle';
+import type { PluginRecord } from '../../core/registry';
+import { loadCliContext, type GlobalOptions } from '../cli-context';
+import { ExitCode } from '../exit-codes';
+import { pluginSummary, removeStatusFile, writeStatusFile } from '../kernel-status-file';
+import type { CliIo } from '../output';
+
+/** Ctrl-C must end the process within this, even if a plugin or service hangs on the way out. */
+const SHUTDOWN_DEADLINE_MS = 5_000;
+
+export function registerRunCommand(program: Command, io: CliIo): void {
+  program
+    .command('run')
+    .description('boot the kernel, load every enabled plugin and keep running until Ctrl-C (SIGINT) or SIGTERM')
+    .option('--json', 'print the ready and stop events as JSON lines instead of text')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const { config, configPath, logger } = await loadCliContext(globals);
+      const startedAt = new Date();
+      const kernel = await Kernel.boot({ config, logger });
+      const plugins = kernel.registry.list();
+      const summary = kernel.summary();
+      const status = () => ({
+        pid: process.pid,
+        startedAt: startedAt.toISOString(),
+        updatedAt: new Date().toISOString(),
+        plugins: kernel.registry.list().map(pluginSummary),
+      });
+      await writeStatusFile(config.dataDir, status());
+      const unsubscribe = kernel.registry.onStateChange(() => void writeStatusFile(config.dataDir, status()).catch(() => undefined));
+
+      if (options.json) {
+        io.out(JSON.stringify({ event: 'ready', pid: process.pid, dataDir: config.dataDir, configFile: configPath ?? null, bootMs: Date.now() - startedAt.getTime(), summary, plugins: plugins.map(pluginSummary) }));
+      } else {
+        for (const record of plugins) io.out(describeLoaded(record));
+        io.out(
+          `rimuru-kernel ready in ${Date.now() - startedAt.getTime()} ms: ${summary.running} running, ` +
+            `${summary.disabled} disabled, ${summary.errored + summary.quarantined} failed, of ${summary.discovered} plugins ` +
+            `(data: ${config.dataDir}${configPath ? `, config: ${configPath}` : ''}) — Ctrl-C to stop`,
+        );
+      }
+
+      const signal = await waitForSignal();
+      const deadline = setTimeout(() => {
+        io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
+        process.exit(ExitCode.FAILURE);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      unsubscribe();
+      await kernel.shutdown(signal);
+      await removeStatusFile(config.dataDir);
+      clearTimeout(deadline);
+      if (options.json) io.out(JSON.stringify({ event: 'stopped', signal }));
+      else io.out(`rimuru-kernel stopped (${signal})`);
+
+    });
+}
+
+function describeLoaded(record: PluginRecord): string {
+  const mark = record.state === 'running' ? '✓' : record.state === 'disabled' ? '-' : '✗';
+  return `  ${mark} ${record.name}@${record.version} ${record.state}${record.reason ? ` — ${record.reason}` : ''}`;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
