@@ -75,7 +75,11 @@ export class Kernel {
 
   /** Starts every enabled plugin in dependency order; a plugin whose dependency failed is skipped. */
   private async startPlugins(): Promise<void> {
-    for (const record of this.registry.loadOrder()) {
+    for (const planned of this.registry.loadOrder()) {
+      // A failed start earlier in the loop may have disabled this plugin through its
+      // dependencies already (the registry re-evaluates after every change).
+      const record = this.registry.get(planned.name);
+      if (!record || record.state !== 'enabled') continue;
       const failedDependency = Object.keys(record.manifest?.rimuru.dependencies ?? {}).find(
         (dependency) => this.registry.get(dependency)?.state !== 'running',
       );
