@@ -1,0 +1,163 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { resolveConfig, type ResolvedConfig } from '../../../kernel/config';
+import { Kernel } from '../../../kernel/core/lifecycle';
+import { createLogger } from '../../../kernel/core/logging';
+import { JsonFileKvStore } from '../../../kernel/services/kv';
+import type { RimuruConfig } from '../../../sdk/src/config';
+import { writeSdkPlugin } from '../../fixtures/kernel/sdk-plugin';
+import { writePlugin } from '../../fixtures/registry/write-plugin';
+
+/**
+ * The kernel end to end in one process: real registry discovery over plugin folders, real
+ * bundles in real isolates, the real hook bus. Each test builds its own plugins dir.
+ */
+
+const GOOD = `
+import { defineHookPlugin, type PluginContext } from '@rimuru/sdk';
+export default defineHookPlugin({
+  async activate(ctx) { await ctx.kv.set('activated', true); },
+  async deactivate(ctx) { await ctx.kv.set('deactivated', true); },
+  hooks: {
+    async KernelReady(payload, ctx) { await ctx.kv.set('ready', payload); },
+  },
+  methods: { ping: (n: number, ctx: PluginContext) => ({ pong: n, plugin: ctx.pluginName }) },
+});`;
+
+const LOOPS_ON_READY = `
+import { defineHookPlugin } from '@rimuru/sdk';
+export default defineHookPlugin({ hooks: { KernelReady() { for (;;) {} } } });`;
+
+const hookOn = (hook: string, timeoutMs?: number) => ({ hooks: [{ hook, ...(timeoutMs ? { timeoutMs } : {}) }] });
+
+let tmp: string;
+let pluginsDir: string;
+let kernel: Kernel | undefined;
+const logLines: string[] = [];
+
+function configFor(overrides: RimuruConfig = {}): ResolvedConfig {
+  return resolveConfig(
+    { dataDir: path.join(tmp, 'data'), plugins: { dir: path.join(tmp, 'user-plugins') }, ...overrides },
+    { cwd: tmp, env: {}, homeDir: tmp },
+  );
+}
+
+async function boot(overrides: RimuruConfig = {}): Promise<Kernel> {
+  const capture = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
+  kernel = await Kernel.boot({
+    config: configFor(overrides),
+    logger: createLogger({ level: 'debug', pretty: false, destination: capture }),
+    builtinPluginDir: pluginsDir,
+    env: {},
+    homeDir: tmp,
+  });
+  return kernel;
+}
+
+/** A plugin's kv entries as the next kernel would see them (a fresh store over the same dir). */
+async function kvOf(plugin: string): Promise<Record<string, unknown>> {
+  const store = new JsonFileKvStore({ dir: path.join(tmp, 'data', 'kv') });
+  const entries: Record<string, unknown> = {};
+  for (const key of await store.keys(plugin)) entries[key] = await store.get(plugin, key);
+  return entries;
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 400; i += 1) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'rimuru-kernel-'));
+  pluginsDir = path.join(tmp, 'plugins');
+  logLines.length = 0;
+});
+
+afterEach(async () => {
+  await kernel?.shutdown('test over');
+  kernel = undefined;
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+describe('Kernel', () => {
+  it('boots, activates a plugin, runs its KernelReady handler and reports counts', async () => {
+    await writeSdkPlugin(pluginsDir, { name: 'good', contributes: hookOn('KernelReady'), source: GOOD });
+    await writePlugin(pluginsDir, { name: 'off', bundle: 'x', extra: {} });
+    const k = await boot({ plugins: { enabled: { off: false } } });
+    expect(k.registry.get('good')?.state).toBe('running');
+    expect(k.registry.get('off')?.state).toBe('disabled');
+    expect(k.summary()).toMatchObject({ discovered: 2, running: 1, disabled: 1 });
+    const kv = await kvOf('good');
+    expect(kv.activated).toBe(true);
+    expect(kv.ready).toEqual({ plugins: 2, running: 1 });
+    expect(await k.plugin('good')!.live!.invoke('ping', [7])).toEqual({ pong: 7, plugin: 'good' });
+  });
+
+  it('deactivates plugins on shutdown and leaves them enabled for the next boot', async () => {
+    await writeSdkPlugin(pluginsDir, { name: 'good', contributes: hookOn('KernelReady'), source: GOOD });
+    const k = await boot();
+    await k.shutdown('SIGINT');
+    await k.shutdown('again');
+    expect((await kvOf('good')).deactivated).toBe(true);
+    expect(k.registry.get('good')?.state).toBe('enabled');
+  });
+
+  it('quarantines a plugin that loops in a hook, restarts it with backoff, then gives up — the good plugin keeps answering', async () => {
+    await writeSdkPlugin(pluginsDir, { name: 'good', contributes: hookOn('KernelReady'), source: GOOD });
+    await writeSdkPlugin(pluginsDir, {
+      name: 'looper',
+      contributes: hookOn('KernelReady'),
+      limits: { callTimeoutMs: 100, wallTimeoutMs: 200 },
+      source: LOOPS_ON_READY,
+    });
+    const k = await boot({ sandbox: { restart: { maxRestarts: 1, backoffMs: 10, maxBackoffMs: 10 } } });
+    const looper = () => k.registry.get('looper');
+    expect(looper()?.state).toBe('quarantined');
+    expect(looper()?.reasonCode).toMatch(/^E200[23]$/);
+    // The restart brings it back to running (KernelReady is not emitted again, so it stays up).
+    await until(() => looper()?.state === 'running', 'the looper to be restarted');
+    // A second breach uses up the single restart.
+    await k.hookBus.emitSeries('KernelReady', { plugins: 2, running: 2 });
+    await until(() => looper()?.state === 'quarantined', 'the looper to be quarantined again');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(looper()?.state).toBe('quarantined');
+    expect(looper()?.reason).toMatch(/gave up after 1 restarts/);
+    expect(await k.plugin('good')!.live!.invoke('ping', [1])).toEqual({ pong: 1, plugin: 'good' });
+  });
+
+  it('marks a plugin whose bundle is missing as errored and disables its dependents with the reason', async () => {
+    await writePlugin(pluginsDir, { name: 'base', bundle: null });
+    await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });
+    const k = await boot();
+    expect(k.registry.get('base')?.state).toBe('errored');
+    expect(k.registry.get('base')?.reason).toMatch(/bundle .* cannot be read|not built|bundle/);
+    expect(k.registry.get('dependent')?.state).toBe('disabled');
+    expect(k.registry.get('dependent')?.reason).toMatch(/base/);
+  });
+
+  it('refuses a bundle whose kind differs from its manifest', async () => {
+    await writeSdkPlugin(pluginsDir, { name: 'liar', kind: 'exporter', source: GOOD });
+    const k = await boot();
+    expect(k.registry.get('liar')?.state).toBe('errored');
+    expect(k.registry.get('liar')?.reason).toMatch(/manifest says kind "exporter" but its bundle defines a "hook" plugin/);
+  });
+
+  it('errors a plugin whose activate throws and keeps booting the rest', async () => {
+    await writeSdkPlugin(pluginsDir, {
+      name: 'bad-activate',
+      source: `import { defineHookPlugin } from '@rimuru/sdk';
+        export default defineHookPlugin({ activate() { throw new Error('no config'); }, hooks: {} });`,
+      limits: {},
+    });
+    await writeSdkPlugin(pluginsDir, { name: 'good', contributes: hookOn('KernelReady'), source: GOOD });
+    const k = await boot({ sandbox: { restart: { maxRestarts: 0 } } });
+    expect(k.registry.get('bad-activate')?.state).toBe('errored');
+    expect(k.registry.get('bad-activate')?.reason).toMatch(/no config/);
+    expect(k.registry.get('good')?.state).toBe('running');
+  });
+});
