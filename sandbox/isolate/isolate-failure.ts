@@ -1,4 +1,4 @@
-import { ErrorCodes, errorMessage, SandboxError } from '../../kernel/core/errors';
+import { ErrorCodes, SandboxError } from '../../kernel/core/errors';
 import type { SandboxLimits } from './limits';
 
 /**
@@ -10,7 +10,7 @@ import type { SandboxLimits } from './limits';
  * because plugin throws are caught inside the isolate and arrive as a normal reply.
  */
 export function isolateFailure(plugin: string, where: string, limits: SandboxLimits, cause: unknown): SandboxError {
-  const text = errorMessage(cause);
+  const text = causeText(cause);
   const details = { plugin, call: where, limits };
   if (/memory limit/i.test(text)) {
     return new SandboxError(
@@ -26,6 +26,19 @@ export function isolateFailure(plugin: string, where: string, limits: SandboxLim
     cause,
     details,
   });
+}
+
+/**
+ * The message of an error isolated-vm raised. Not `instanceof Error`: isolated-vm builds its
+ * errors in the Node main realm, which is not the realm of code run under jest or `vm`.
+ */
+export function causeText(cause: unknown): string {
+  if (typeof cause === 'string') return cause;
+  if (cause !== null && typeof cause === 'object') {
+    const { name, message } = cause as { name?: unknown; message?: unknown };
+    if (typeof message === 'string') return typeof name === 'string' && name !== 'Error' ? `${name}: ${message}` : message;
+  }
+  return String(cause);
 }
 
 /** One slice of plugin code ran longer than `callTimeoutMs` of CPU. */

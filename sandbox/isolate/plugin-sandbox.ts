@@ -7,7 +7,7 @@ import { BUNDLE_GLOBAL, HOST_CALL_GLOBAL, type DispatchArgs, type DispatchMethod
 import type { HostCallHandler } from '../capabilities/capability-host';
 import { BRIDGE_SOURCE } from './bridge-source';
 import { HostCallRelay } from './host-call-relay';
-import { badBundle, isolateFailure, resultTooLarge, sandboxDisposed, wallTimeout } from './isolate-failure';
+import { badBundle, causeText, isolateFailure, resultTooLarge, sandboxDisposed, wallTimeout } from './isolate-failure';
 import { resolveLimits, type SandboxLimits } from './limits';
 import { bridgeReplySchema, pluginDescriptionSchema, readPluginThrow } from './plugin-reply';
 
@@ -113,7 +113,7 @@ export class PluginSandbox {
     } catch (error) {
       sandbox?.dispose('it failed to start');
       if (!isolate.isDisposed) isolate.dispose();
-      throw error instanceof RimuruError ? error : badBundle(options.pluginName, errorMessage(error), error);
+      throw error instanceof RimuruError ? error : badBundle(options.pluginName, causeText(error), error);
     }
   }
 
@@ -233,7 +233,7 @@ export class PluginSandbox {
         filename: `file:///rimuru/plugins/${encodeURIComponent(this.pluginName)}/plugin.js`,
       });
     } catch (cause) {
-      throw badBundle(this.pluginName, `it does not compile: ${errorMessage(cause)}`, cause);
+      throw badBundle(this.pluginName, `it does not compile: ${causeText(cause)}`, cause);
     }
     await this.bounded(
       'loading its bundle',
@@ -242,7 +242,7 @@ export class PluginSandbox {
         const failure = isolateFailure(this.pluginName, 'loading its bundle', this.limits, cause);
         // A plain throw from top-level plugin code is a broken bundle, not a dead isolate.
         return failure.code === ErrorCodes.SANDBOX_DISPOSED
-          ? badBundle(this.pluginName, `it threw while loading: ${errorMessage(cause)}`, cause)
+          ? badBundle(this.pluginName, `it threw while loading: ${causeText(cause)}`, cause)
           : failure;
       },
     );
