@@ -4,7 +4,7 @@ import { ErrorCodes } from '../../kernel/core/errors';
 import { badRequest, CapabilityError, capabilityFailed, resultTooLarge } from './capability-errors';
 import { method, type Capability, type CapabilityContext } from './capability-method';
 import { pathArg } from './arg-schemas';
-import { SqliteQueryFailure, SqliteWorkerPool } from './sqlite-worker-pool';
+import { SqliteQueryFailure, SqliteQueryProcess } from './sqlite-query-process';
 
 const queryArgs = z.strictObject({
   file: pathArg,
@@ -18,7 +18,7 @@ const queryArgs = z.strictObject({
  * nothing run; BLOBs come back base64-encoded and integers beyond 2^53 as numbers.
  */
 export function createSqliteCapability({ plugin, gate, limits }: CapabilityContext): Capability {
-  const pool = new SqliteWorkerPool();
+  const pool = new SqliteQueryProcess();
   const where = 'sqlite.query';
   return {
     methods: {

@@ -1,17 +1,19 @@
 /**
- * The body of the worker thread that runs plugin SQL. It is plain JavaScript evaluated by
- * `new Worker(source, { eval: true })`: better-sqlite3 is synchronous, so a runaway query
- * (an endless recursive CTE) would freeze the kernel's event loop if it ran on the main
- * thread; in a worker the host can time it out and terminate the thread.
+ * The program of the child process that runs plugin SQL, evaluated with `node -e`.
+ * better-sqlite3 is synchronous and a runaway statement (an endless recursive CTE) never
+ * returns to JavaScript: it would freeze the kernel's event loop on the main thread, and a
+ * worker thread cannot be terminated while it is inside native code. A child process can
+ * always be killed, so that is where the statements run.
  *
- * Messages in:  { type: 'query', id, file, sql, params, maxRows, maxBytes, maxHandles }
- * Messages out: { id, ok: true, rows } | { id, ok: false, kind, message }
+ * argv[1]: path of the better-sqlite3 module.
+ * Messages in (IPC):  { id, file, sql, params, maxRows, maxBytes, maxHandles }
+ * Messages out (IPC): { id, ok: true, rows } | { id, ok: false, kind, message }
  *   kind: 'not-reader' | 'too-many-rows' | 'too-large' | 'sqlite'
  */
-export const SQLITE_WORKER_SOURCE = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driverPath);
+export const SQLITE_QUERY_SOURCE = String.raw`
+const Database = require(process.argv[1]);
 const handles = new Map();
+process.on('disconnect', () => process.exit(0));
 
 function open(file, maxHandles) {
   let db = handles.get(file);
@@ -42,7 +44,7 @@ function plain(value) {
   return value;
 }
 
-parentPort.on('message', (msg) => {
+process.on('message', (msg) => {
   try {
     const db = open(msg.file, msg.maxHandles);
     const stmt = db.prepare(msg.sql);
@@ -58,9 +60,9 @@ parentPort.on('message', (msg) => {
       if (bytes > msg.maxBytes) throw fail('too-large', 'the rows are larger than ' + msg.maxBytes + ' bytes; select fewer columns or rows');
       rows.push(clean);
     }
-    parentPort.postMessage({ id: msg.id, ok: true, rows });
+    process.send({ id: msg.id, ok: true, rows });
   } catch (error) {
-    parentPort.postMessage({ id: msg.id, ok: false, kind: error.kind || 'sqlite', message: String(error && error.message) });
+    process.send({ id: msg.id, ok: false, kind: error.kind || 'sqlite', message: String(error && error.message) });
   }
 });
 `;
