@@ -24,3 +24,10 @@ export function resultTooLarge(plugin: string, where: string, reason: string): C
     details: { plugin, capability: where },
   });
 }
+
+/** The plugin was stopped while this call was on its way; nothing was started. */
+export function disposedDuring(plugin: string, where: string): CapabilityError {
+  return new CapabilityError(ErrorCodes.SANDBOX_DISPOSED, `plugin "${plugin}" was stopped before ${where} could start`, {
+    details: { plugin, capability: where },
+  });
+}

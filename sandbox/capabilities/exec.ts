@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { z } from 'zod';
 import type { ExecResult } from '../../sdk/src/capabilities';
 import { PermissionDeniedError } from '../../kernel/core/errors';
-import { capabilityFailed, resultTooLarge } from './capability-errors';
+import { capabilityFailed, disposedDuring, resultTooLarge } from './capability-errors';
 import { clamp } from './capability-limits';
 import { method, type Capability, type CapabilityContext } from './capability-method';
 import { pathArg, timeoutArg } from './arg-schemas';
@@ -59,7 +59,7 @@ function killGroup(child: ChildProcess): void {
  * with a deadline, bounded output (a child that writes more is killed) and a minimal
  * environment: PATH, HOME, LANG and the variables the plugin may read anyway.
  */
-export function createExecCapability({ plugin, gate, services, limits }: CapabilityContext): Capability {
+export function createExecCapability({ plugin, gate, services, limits, signal }: CapabilityContext): Capability {
   const where = 'exec.run';
   const running = new Set<ChildProcess>();
 
@@ -97,6 +97,9 @@ export function createExecCapability({ plugin, gate, services, limits }: Capabil
         const stdout = new BoundedOutput(limits.maxExecOutputBytes);
         const stderr = new BoundedOutput(limits.maxExecOutputBytes);
 
+        // The checks above await; the host may have been disposed meanwhile, and a child
+        // spawned now would outlive it.
+        if (signal.aborted) throw disposedDuring(plugin, where);
         return new Promise<ExecResult>((resolve, reject) => {
           const child = spawn(executable.path, args.args ?? [], {
             argv0: executable.argv0,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { z } from 'zod';
-import { badRequest, capabilityFailed, resultTooLarge } from './capability-errors';
+import { badRequest, capabilityFailed, disposedDuring, resultTooLarge } from './capability-errors';
 import { clamp } from './capability-limits';
 import { method, type Capability, type CapabilityContext } from './capability-method';
 import { headersArg, timeoutArg } from './arg-schemas';
@@ -82,6 +82,10 @@ export function createWsCapability({ plugin, gate, limits, signal }: CapabilityC
           socket.once('error', fail);
           socket.once('unexpected-response', (_request, response) => fail(new Error(`the server answered HTTP ${response.statusCode ?? '?'}`)));
         });
+        if (signal.aborted) {
+          socket.terminate();
+          throw disposedDuring(plugin, 'ws.connect');
+        }
         connections.set(id, conn);
         return id;
       }),
