@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ErrorCodes, RimuruError, type ErrorCode } from '../../kernel/core/errors';
-import { runPlugin, type PluginRun, type RunPluginOptions } from '../../sdk/src/testing';
+import { rejectionOf, runPlugin, type PluginRun, type RunPluginOptions } from '../../sdk/src/testing';
 
 /**
  * Every hostile fixture plugin runs in the real sandbox, with real capabilities and its own
@@ -24,15 +24,6 @@ async function hostile(name: string, options: Omit<RunPluginOptions, 'pluginDir'
   return run;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RimuruError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RimuruError) return error;
-    throw new Error(`expected a RimuruError, got ${String(error)}`);
-  }
-  throw new Error('expected the hostile call to fail, it succeeded');
-}
 
 function expectContained(error: RimuruError, code: ErrorCode, ...mentions: string[]): void {
   expect({ code: error.code, message: error.message }).toEqual({ code, message: expect.any(String) });
@@ -84,29 +75,29 @@ afterAll(async () => {
 describe('hostile plugins are contained', () => {
   it('an infinite loop is stopped by the CPU limit (E2002) while the bystander keeps answering', async () => {
     const run = await hostile('infinite-loop');
-    const [error] = await Promise.all([rejection(run.plugin.invoke('spin')), expectBystanderAnswers()]);
+    const [error] = await Promise.all([rejectionOf(run.plugin.invoke('spin')), expectBystanderAnswers()]);
     expectContained(error, ErrorCodes.SANDBOX_CPU_TIMEOUT, '@rimuru-fixture/infinite-loop', 'invoke(spin)', 'CPU limit of 200 ms');
     expect(run.plugin.disposed).toBe(true);
-    expectContained(await rejection(run.plugin.invoke('spin')), ErrorCodes.SANDBOX_DISPOSED, 'its sandbox was disposed');
+    expectContained(await rejectionOf(run.plugin.invoke('spin')), ErrorCodes.SANDBOX_DISPOSED, 'its sandbox was disposed');
   });
 
   it('a memory bomb is stopped by the memory limit (E2001)', async () => {
     const run = await hostile('memory-bomb');
-    const [error] = await Promise.all([rejection(run.plugin.invoke('bomb')), expectBystanderAnswers()]);
+    const [error] = await Promise.all([rejectionOf(run.plugin.invoke('bomb')), expectBystanderAnswers()]);
     expectContained(error, ErrorCodes.SANDBOX_MEMORY_LIMIT, '@rimuru-fixture/memory-bomb', 'memory limit of 32 MB');
     expect(run.plugin.disposed).toBe(true);
   });
 
   it('a read of /etc/passwd without permission is refused (E2004) and the plugin lives on', async () => {
     const run = await hostile('read-passwd');
-    expectContained(await rejection(run.plugin.invoke('steal')), ErrorCodes.PERMISSION_DENIED, '/etc/passwd');
-    expectContained(await rejection(run.plugin.invoke('peek')), ErrorCodes.PERMISSION_DENIED, '/etc/passwd');
+    expectContained(await rejectionOf(run.plugin.invoke('steal')), ErrorCodes.PERMISSION_DENIED, '/etc/passwd');
+    expectContained(await rejectionOf(run.plugin.invoke('peek')), ErrorCodes.PERMISSION_DENIED, '/etc/passwd');
     expect(run.plugin.disposed).toBe(false);
   });
 
   it('a path escape through ".." is refused (E2004)', async () => {
     const run = await hostile('path-escape', { files: { 'secret.txt': 'top secret', 'data/ok.txt': 'fine' } });
-    const error = await rejection(run.plugin.invoke('viaDotDot', run.tmpDir));
+    const error = await rejectionOf(run.plugin.invoke('viaDotDot', run.tmpDir));
     expectContained(error, ErrorCodes.PERMISSION_DENIED, 'secret.txt');
     expect(error.message).not.toContain('top secret');
   });
@@ -115,17 +106,17 @@ describe('hostile plugins are contained', () => {
     const run = await hostile('path-escape', { files: { 'secret.txt': 'top secret', 'data/ok.txt': 'fine' } });
     await symlink(path.join(run.tmpDir, 'secret.txt'), path.join(run.tmpDir, 'data/link'));
     await symlink(run.tmpDir, path.join(run.tmpDir, 'data/outside'));
-    const viaFile = await rejection(run.plugin.invoke('viaSymlink', run.tmpDir));
+    const viaFile = await rejectionOf(run.plugin.invoke('viaSymlink', run.tmpDir));
     expectContained(viaFile, ErrorCodes.PERMISSION_DENIED, 'link');
     expect(viaFile.message).not.toContain('top secret');
-    expectContained(await rejection(run.plugin.invoke('listThroughSymlinkDir', run.tmpDir)), ErrorCodes.PERMISSION_DENIED, 'outside');
+    expectContained(await rejectionOf(run.plugin.invoke('listThroughSymlinkDir', run.tmpDir)), ErrorCodes.PERMISSION_DENIED, 'outside');
   });
 
   it('a fetch to a host missing from `net` is refused (E2004) before any request is made', async () => {
     const server = await silentServer();
     try {
       const run = await hostile('unlisted-host');
-      expectContained(await rejection(run.plugin.invoke('exfiltrate', server.url)), ErrorCodes.PERMISSION_DENIED, '127.0.0.1');
+      expectContained(await rejectionOf(run.plugin.invoke('exfiltrate', server.url)), ErrorCodes.PERMISSION_DENIED, '127.0.0.1');
       expect(server.requests).toHaveLength(0);
     } finally {
       await server.close();
@@ -134,8 +125,8 @@ describe('hostile plugins are contained', () => {
 
   it('a binary missing from `exec` is refused (E2004), by name and by absolute path', async () => {
     const run = await hostile('unlisted-binary');
-    expectContained(await rejection(run.plugin.invoke('shell')), ErrorCodes.PERMISSION_DENIED, 'sh');
-    expectContained(await rejection(run.plugin.invoke('absoluteShell')), ErrorCodes.PERMISSION_DENIED, '/bin/sh');
+    expectContained(await rejectionOf(run.plugin.invoke('shell')), ErrorCodes.PERMISSION_DENIED, 'sh');
+    expectContained(await rejectionOf(run.plugin.invoke('absoluteShell')), ErrorCodes.PERMISSION_DENIED, '/bin/sh');
   });
 
   it('plugin code finds no host object: require, process, ivm, constructor chains, stack frames, dynamic import', async () => {
@@ -154,7 +145,7 @@ describe('hostile plugins are contained', () => {
 
   it('a throwing hook handler fails that hook (E2006) and the plugin keeps answering', async () => {
     const run = await hostile('throwing-hook');
-    const error = await rejection(run.plugin.hook('SessionStart', { sessionId: 's-42', agentType: 'codex', startedAt: '2025-01-01T00:00:00Z' }));
+    const error = await rejectionOf(run.plugin.hook('SessionStart', { sessionId: 's-42', agentType: 'codex', startedAt: '2025-01-01T00:00:00Z' }));
     expectContained(error, ErrorCodes.PLUGIN_THREW, '@rimuru-fixture/throwing-hook', 'hook SessionStart', 'refusing session s-42');
     expect(await run.plugin.invoke('ping')).toBe('still alive');
   });
@@ -163,7 +154,7 @@ describe('hostile plugins are contained', () => {
     const server = await silentServer();
     try {
       const run = await hostile('hanging-hook', { config: { url: server.url } });
-      const hung = rejection(run.plugin.hook('SessionEnd', { sessionId: 's-1', agentType: 'codex', endedAt: '2025-01-01T00:00:00Z', status: 'done' }));
+      const hung = rejectionOf(run.plugin.hook('SessionEnd', { sessionId: 's-1', agentType: 'codex', endedAt: '2025-01-01T00:00:00Z', status: 'done' }));
       const [error] = await Promise.all([hung, expectBystanderAnswers()]);
       expectContained(error, ErrorCodes.SANDBOX_WALL_TIMEOUT, '@rimuru-fixture/hanging-hook', 'hook SessionEnd', 'deadline of 1000 ms');
       expect(run.plugin.disposed).toBe(true);
@@ -176,7 +167,7 @@ describe('hostile plugins are contained', () => {
 
   it('a 100 MB return value under the default memory limit is stopped before the host copies it', async () => {
     const run = await hostile('huge-return');
-    const error = await rejection(run.plugin.invoke('huge'));
+    const error = await rejectionOf(run.plugin.invoke('huge'));
     expect([ErrorCodes.SANDBOX_MEMORY_LIMIT, ErrorCodes.SANDBOX_RESULT_TOO_LARGE]).toContain(error.code);
     expect(error.message).toMatch(/memory limit of 64 MB|characters from invoke\(huge\)/);
     expect(run.plugin.disposed).toBe(true);
@@ -184,7 +175,7 @@ describe('hostile plugins are contained', () => {
 
   it('a 100 MB return value that fits in memory is refused by the result limit inside the isolate (E2005)', async () => {
     const run = await hostile('huge-return', { limits: { memoryMb: 512 } });
-    const error = await rejection(run.plugin.invoke('huge'));
+    const error = await rejectionOf(run.plugin.invoke('huge'));
     // Counted in characters: refused inside the isolate, never copied out to the host.
     expectContained(error, ErrorCodes.SANDBOX_RESULT_TOO_LARGE, 'invoke(huge)', 'characters', 'limit of 16777216 bytes');
     expect(run.plugin.disposed).toBe(true);

@@ -9,3 +9,4 @@ export { runPlugin } from './run-plugin';
 export type { EmittedHook, PluginRun, RunPluginOptions, TestPluginHandle } from './run-plugin';
 export { captureLogs } from './log-capture';
 export type { CapturedLog } from './log-capture';
+export { rejectionOf } from './rejection-of';

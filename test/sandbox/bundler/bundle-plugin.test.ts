@@ -1,10 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErrorCodes, RimuruError } from '../../../kernel/core/errors';
+import { ErrorCodes } from '../../../kernel/core/errors';
 import { bundlePlugin, defaultSdkEntry } from '../../../sandbox/bundler';
 import { PluginSandbox, resolveLimits } from '../../../sandbox/isolate';
 import { BUNDLE_GLOBAL } from '../../../sdk/src/protocol';
+import { rejectionOf } from '../../../sdk/src/testing';
 
 let dir: string;
 beforeEach(async () => {
@@ -21,15 +22,6 @@ async function write(files: Record<string, string>): Promise<void> {
   }
 }
 
-async function bundleError(entry: string): Promise<RimuruError> {
-  try {
-    await bundlePlugin(entry);
-  } catch (error) {
-    if (error instanceof RimuruError) return error;
-    throw error;
-  }
-  throw new Error('expected the bundle to fail');
-}
 
 describe('bundlePlugin', () => {
   it('bundles a TypeScript plugin, its local modules, its npm dependencies and the SDK into one script the sandbox runs', async () => {
@@ -75,7 +67,7 @@ describe('bundlePlugin', () => {
     ['path', `const path = require('path'); export default path;`],
   ])('refuses the Node built-in "%s", naming the plugin file and what to use instead', async (builtin, source) => {
     await write({ 'src/plugin.ts': source });
-    const error = await bundleError(path.join(dir, 'src/plugin.ts'));
+    const error = await rejectionOf(bundlePlugin(path.join(dir, 'src/plugin.ts')));
     expect(error.code).toBe(ErrorCodes.SANDBOX_BAD_BUNDLE);
     expect(error.message).toContain(path.join(dir, 'src/plugin.ts'));
     expect(error.message).toContain(`"${builtin}" is a Node.js built-in`);
@@ -94,20 +86,20 @@ describe('bundlePlugin', () => {
 
   it('refuses to bundle the host-side testing harness into a plugin', async () => {
     await write({ 'src/plugin.ts': `import { runPlugin } from '@rimuru/sdk/testing'; export default runPlugin;` });
-    const error = await bundleError(path.join(dir, 'src/plugin.ts'));
+    const error = await rejectionOf(bundlePlugin(path.join(dir, 'src/plugin.ts')));
     expect(error.code).toBe(ErrorCodes.SANDBOX_BAD_BUNDLE);
     expect(error.message).toContain('"@rimuru/sdk/testing" cannot be bundled into a plugin');
   });
 
   it('reports a syntax error with its file and line', async () => {
     await write({ 'src/plugin.ts': `export default {\n  broken: (,\n};` });
-    const error = await bundleError(path.join(dir, 'src/plugin.ts'));
+    const error = await rejectionOf(bundlePlugin(path.join(dir, 'src/plugin.ts')));
     expect(error.code).toBe(ErrorCodes.SANDBOX_BAD_BUNDLE);
     expect(error.message).toMatch(/src\/plugin\.ts:2:\d+/);
   });
 
   it('reports a missing entry file', async () => {
-    const error = await bundleError(path.join(dir, 'src/missing.ts'));
+    const error = await rejectionOf(bundlePlugin(path.join(dir, 'src/missing.ts')));
     expect(error.code).toBe(ErrorCodes.SANDBOX_BAD_BUNDLE);
     expect(error.message).toContain('missing.ts');
   });

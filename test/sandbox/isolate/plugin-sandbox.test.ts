@@ -1,6 +1,7 @@
 import { ErrorCodes, PermissionDeniedError, RimuruError, SandboxError } from '../../../kernel/core/errors';
 import { PluginSandbox, resolveLimits, type HostCallHandler, type SandboxLimits } from '../../../sandbox/isolate';
 import { BUNDLE_GLOBAL } from '../../../sdk/src/protocol';
+import { rejectionOf } from '../../../sdk/src/testing';
 import { rawBundle } from './raw-bundle';
 
 // Small limits keep the limit tests quick; no assertion depends on how long anything took.
@@ -33,15 +34,6 @@ async function start(
   return sandbox;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RimuruError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RimuruError) return error;
-    throw new Error(`expected a RimuruError, got ${String(error)}`);
-  }
-  throw new Error('expected the call to fail, it succeeded');
-}
 
 describe('PluginSandbox calls', () => {
   it('describes the bundle, activates it with its identity and config, and round-trips invoke arguments', async () => {
@@ -99,7 +91,7 @@ describe('PluginSandbox calls', () => {
 
   it('fails a throwing method with E2006 and keeps the plugin alive', async () => {
     const sandbox = await start(`boom: () => { throw new Error('kaboom'); }, ok: () => 'still here'`);
-    const error = await rejection(sandbox.invoke('boom'));
+    const error = await rejectionOf(sandbox.invoke('boom'));
     expect(error).toBeInstanceOf(SandboxError);
     expect(error.code).toBe(ErrorCodes.PLUGIN_THREW);
     expect(error.message).toContain('kaboom');
@@ -115,14 +107,14 @@ describe('PluginSandbox calls', () => {
         throw denied;
       },
     });
-    const error = await rejection(sandbox.invoke('read'));
+    const error = await rejectionOf(sandbox.invoke('read'));
     expect(error).toBe(denied);
     expect(error.code).toBe(ErrorCodes.PERMISSION_DENIED);
   });
 
   it('does not let a plugin pass off its own error as a host verdict', async () => {
     const sandbox = await start(`forge: () => { const e = new Error('Plugin other may not read /'); e.code = 'E2004'; throw e; }`);
-    const error = await rejection(sandbox.invoke('forge'));
+    const error = await rejectionOf(sandbox.invoke('forge'));
     expect(error.code).toBe(ErrorCodes.PLUGIN_THREW);
     expect(error.details).toMatchObject({ pluginCode: ErrorCodes.PERMISSION_DENIED });
   });
@@ -130,7 +122,7 @@ describe('PluginSandbox calls', () => {
   it('validates hook results', async () => {
     const sandbox = await start(`Good: () => ({ type: 'abort', reason: 'over budget' }), Bad: () => ({ type: 'explode' })`);
     expect(await sandbox.runHook('Good', {})).toEqual({ type: 'abort', reason: 'over budget' });
-    const error = await rejection(sandbox.runHook('Bad', {}));
+    const error = await rejectionOf(sandbox.runHook('Bad', {}));
     expect(error.code).toBe(ErrorCodes.PLUGIN_THREW);
     expect(error.message).toContain('Bad handler returned an invalid result');
     expect(sandbox.disposed).toBe(false);
@@ -138,14 +130,14 @@ describe('PluginSandbox calls', () => {
 
   it('refuses arguments that cannot be sent as JSON without touching the plugin', async () => {
     const sandbox = await start(`echo: (v) => v`);
-    const error = await rejection(sandbox.invoke('echo', [10n]));
+    const error = await rejectionOf(sandbox.invoke('echo', [10n]));
     expect(error.code).toBe(ErrorCodes.CAPABILITY_BAD_REQUEST);
     expect(await sandbox.invoke('echo', [1])).toBe(1);
   });
 
   it('reports a result that is not JSON text as E2006', async () => {
     const sandbox = await start(`notJson: () => 'raw:{oops'`);
-    const error = await rejection(sandbox.invoke('notJson'));
+    const error = await rejectionOf(sandbox.invoke('notJson'));
     expect(error.code).toBe(ErrorCodes.PLUGIN_THREW);
     expect(error.message).toContain('not JSON');
   });
@@ -166,12 +158,12 @@ describe('PluginSandbox limits', () => {
   async function expectFatal(sandbox: PluginSandbox, call: Promise<unknown>, code: string): Promise<RimuruError> {
     const fatal: SandboxError[] = [];
     sandbox.onFatal((error) => fatal.push(error));
-    const error = await rejection(call);
+    const error = await rejectionOf(call);
     expect(error.code).toBe(code);
     expect(sandbox.disposed).toBe(true);
     expect(fatal).toEqual([error]);
     expect(sandbox.failure).toBe(error);
-    const after = await rejection(sandbox.invoke('anything'));
+    const after = await rejectionOf(sandbox.invoke('anything'));
     expect(after.code).toBe(ErrorCodes.SANDBOX_DISPOSED);
     expect(after.message).toContain(error.message);
     return error;
@@ -221,15 +213,15 @@ describe('PluginSandbox limits', () => {
     const sandbox = await start(`hang: () => host('kv', 'get', {}), spin: () => { for (;;) {} }`, {
       hostCall: () => new Promise<string>(() => undefined),
     });
-    const waiting = rejection(sandbox.invoke('hang'));
-    const spin = await rejection(sandbox.invoke('spin'));
+    const waiting = rejectionOf(sandbox.invoke('hang'));
+    const spin = await rejectionOf(sandbox.invoke('spin'));
     expect(spin.code).toBe(ErrorCodes.SANDBOX_CPU_TIMEOUT);
     expect(await waiting).toBe(spin);
   });
 
   it('tells an onFatal listener that subscribes after the death, once', async () => {
     const sandbox = await start(`spin: () => { for (;;) {} }`);
-    const error = await rejection(sandbox.invoke('spin'));
+    const error = await rejectionOf(sandbox.invoke('spin'));
     const late = await new Promise<SandboxError>((resolve) => sandbox.onFatal(resolve));
     expect(late).toBe(error);
   });
@@ -240,13 +232,13 @@ describe('PluginSandbox dispose', () => {
     const sandbox = await start(`hang: () => host('kv', 'get', {})`, { hostCall: () => new Promise<string>(() => undefined) });
     const fatal = jest.fn();
     sandbox.onFatal(fatal);
-    const waiting = rejection(sandbox.invoke('hang'));
+    const waiting = rejectionOf(sandbox.invoke('hang'));
     sandbox.dispose('plugin disabled');
     sandbox.dispose('twice is fine');
     const error = await waiting;
     expect(error.code).toBe(ErrorCodes.SANDBOX_DISPOSED);
     expect(error.message).toContain('plugin disabled');
-    expect((await rejection(sandbox.activate())).code).toBe(ErrorCodes.SANDBOX_DISPOSED);
+    expect((await rejectionOf(sandbox.activate())).code).toBe(ErrorCodes.SANDBOX_DISPOSED);
     expect(fatal).not.toHaveBeenCalled();
     expect((await sandbox.stats()).disposed).toBe(true);
   });
@@ -267,20 +259,20 @@ describe('PluginSandbox bundle loading (E2007)', () => {
   ];
 
   it.each(cases)('refuses %s', async (_name, bundle, message) => {
-    const error = await rejection(start('', { bundle }));
+    const error = await rejectionOf(start('', { bundle }));
     expect(error.code).toBe(ErrorCodes.SANDBOX_BAD_BUNDLE);
     expect(error.message).toContain('test-plugin');
     expect(error.message).toContain(message);
   });
 
   it('refuses a runtime whose dispatch resolves to something other than text', async () => {
-    const error = await rejection(start('', { bundle: `var ${BUNDLE_GLOBAL} = { default: { __rimuru: 1, dispatch: async () => 42 } };` }));
+    const error = await rejectionOf(start('', { bundle: `var ${BUNDLE_GLOBAL} = { default: { __rimuru: 1, dispatch: async () => 42 } };` }));
     expect(error.code).toBe(ErrorCodes.PLUGIN_THREW);
     expect(error.message).toContain('number instead of JSON text');
   });
 
   it('stops a bundle that loops while loading with the CPU limit', async () => {
-    const error = await rejection(start('', { bundle: `for (;;) {}` }));
+    const error = await rejectionOf(start('', { bundle: `for (;;) {}` }));
     expect(error.code).toBe(ErrorCodes.SANDBOX_CPU_TIMEOUT);
     expect(error.message).toContain('loading its bundle');
   });

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ErrorCodes, RimuruError } from '../../../kernel/core/errors';
-import { runPlugin, type PluginRun } from '../../../sdk/src/testing';
+import { ErrorCodes } from '../../../kernel/core/errors';
+import { rejectionOf, runPlugin, type PluginRun } from '../../../sdk/src/testing';
 
 const SOURCE = `
 import { definePlugin } from '@rimuru/sdk';
@@ -57,15 +57,6 @@ async function run(options: Parameters<typeof runPlugin>[0]): Promise<PluginRun>
   return started;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RimuruError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RimuruError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('runPlugin', () => {
   it('runs a plugin package with its manifest permissions over the files the test wrote', async () => {
@@ -73,7 +64,7 @@ describe('runPlugin', () => {
     expect(started.manifest.name).toBe('@acme/reader');
     expect(started.plugin.description.methods).toEqual(['readFile', 'remember', 'announce']);
     expect(await started.plugin.invoke('readFile', path.join(started.tmpDir, 'allowed/a.txt'))).toBe('alpha');
-    const denied = await rejection(started.plugin.invoke('readFile', path.join(started.tmpDir, 'secret/b.txt')));
+    const denied = await rejectionOf(started.plugin.invoke('readFile', path.join(started.tmpDir, 'secret/b.txt')));
     expect(denied.code).toBe(ErrorCodes.PERMISSION_DENIED);
     expect(started.plugin.disposed).toBe(false);
   });
@@ -111,12 +102,12 @@ describe('runPlugin', () => {
   });
 
   it('refuses files outside the temp dir', async () => {
-    const error = await rejection(runPlugin({ entry: path.join(work, 'pkg', 'src', 'plugin.ts'), files: { '../escape.txt': 'x' } }));
+    const error = await rejectionOf(runPlugin({ entry: path.join(work, 'pkg', 'src', 'plugin.ts'), files: { '../escape.txt': 'x' } }));
     expect(error.code).toBe(ErrorCodes.USAGE);
     expect(existsSync(path.join(tmpdir(), 'escape.txt'))).toBe(false);
   });
 
   it('needs a plugin dir or an entry', async () => {
-    expect((await rejection(runPlugin({}))).code).toBe(ErrorCodes.USAGE);
+    expect((await rejectionOf(runPlugin({}))).code).toBe(ErrorCodes.USAGE);
   });
 });
