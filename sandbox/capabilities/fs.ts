@@ -53,14 +53,14 @@ function toFileStat(reportedPath: string, stat: Stats): FileStat {
 
 /** The `fs` capability: stat, list, glob, ranged and line reads, and writes, all under the gate's roots. */
 export function createFsCapability({ plugin, gate, limits }: CapabilityContext): Capability {
-  async function openRegularFile(realPath: string, where: string): Promise<fsp.FileHandle> {
+  async function openRegularFile(realPath: string, where: string): Promise<{ handle: fsp.FileHandle; size: number }> {
     const handle = await gate.openFile('fs.read', realPath, READ_FLAGS);
     const stat = await handle.stat();
     if (!stat.isFile()) {
       await handle.close();
       throw capabilityFailed(plugin, where, new Error(`"${realPath}" is not a regular file`));
     }
-    return handle;
+    return { handle, size: stat.size };
   }
 
   async function write(where: string, requested: string, data: string, append: boolean): Promise<null> {
@@ -141,10 +141,11 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
 
       read: method(plugin, readArgs, async (args): Promise<ReadResult> => {
         const real = await gate.checkPath('fs.read', args.path);
-        const handle = await openRegularFile(real, 'fs.read');
+        const { handle, size } = await openRegularFile(real, 'fs.read');
         try {
           const offset = args.offset ?? 0;
-          const length = clamp(args.length ?? DEFAULT_READ_BYTES, limits.maxReadBytes);
+          // Sized by what the file holds, so a default-length read of a small file stays small.
+          const length = Math.min(clamp(args.length ?? DEFAULT_READ_BYTES, limits.maxReadBytes), Math.max(0, size - offset));
           const buffer = Buffer.alloc(length);
           let bytesRead = 0;
           // One read may return less than asked even mid-file; loop until full or EOF.
@@ -153,7 +154,6 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
             if (result.bytesRead === 0) break;
             bytesRead += result.bytesRead;
           }
-          const size = (await handle.stat()).size;
           return {
             data: buffer.toString(args.encoding ?? 'utf8', 0, bytesRead),
             bytesRead,
@@ -166,7 +166,7 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
 
       readLines: method(plugin, readLinesArgs, async (args) => {
         const real = await gate.checkPath('fs.read', args.path);
-        const handle = await openRegularFile(real, 'fs.readLines');
+        const { handle } = await openRegularFile(real, 'fs.readLines');
         try {
           const maxBytes = clamp(args.maxBytes ?? DEFAULT_READ_LINES_BYTES, limits.maxReadLinesBytes);
           return await readLinesFrom(handle, {

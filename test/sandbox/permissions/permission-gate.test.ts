@@ -174,6 +174,20 @@ describe('PermissionGate — exec, env, data', () => {
   });
   const env = { PATH: process.env.PATH };
 
+  async function executable(name: string): Promise<string> {
+    const file = path.join(base, name);
+    await fsp.writeFile(file, '#!/bin/sh\n', { mode: 0o755 });
+    return file;
+  }
+
+  /** A directory of symlinks named `names`, all pointing at `target` (like busybox's bin/). */
+  async function dirOfLinks(dirName: string, target: string, names: string[]): Promise<string> {
+    const dir = path.join(base, dirName);
+    await fsp.mkdir(dir);
+    for (const name of names) await fsp.symlink(target, path.join(dir, name));
+    return dir;
+  }
+
   it('resolves a bare listed name on PATH and refuses an unlisted one', async () => {
     const gate = new PermissionGate({ plugin: 'p', permissions: { exec: ['echo'] }, env, homeDir: '/' });
     const allowed = await gate.checkExec('echo');
@@ -187,30 +201,22 @@ describe('PermissionGate — exec, env, data', () => {
     const gate = new PermissionGate({ plugin: 'p', permissions: { exec: ['echo'] }, env, homeDir: '/' });
     const { path: echoPath } = await gate.checkExec('echo');
     await expect(gate.checkExec(echoPath)).resolves.toEqual({ path: echoPath, argv0: 'echo' });
-    const fake = path.join(base, 'echo');
-    await fsp.writeFile(fake, '#!/bin/sh\n', { mode: 0o755 });
+    const fake = await executable('echo');
     await denial(gate.checkExec(fake));
     await denial(gate.checkExec('./echo'));
   });
 
   it('matches a listed absolute path by real path, also through a symlink the plugin passes', async () => {
-    const tool = path.join(base, 'tool');
-    await fsp.writeFile(tool, '#!/bin/sh\n', { mode: 0o755 });
-    const linkDir = path.join(base, 'links');
-    await fsp.mkdir(linkDir);
-    await fsp.symlink(tool, path.join(linkDir, 'tool'));
+    const tool = await executable('tool');
+    const linkDir = await dirOfLinks('links', tool, ['tool']);
     const gate = new PermissionGate({ plugin: 'p', permissions: { exec: [tool] }, env: { PATH: linkDir }, homeDir: '/' });
     await expect(gate.checkExec(path.join(linkDir, 'tool'))).resolves.toEqual({ path: tool, argv0: 'tool' });
     await expect(gate.checkExec('tool')).resolves.toEqual({ path: tool, argv0: 'tool' });
   });
 
   it('refuses a command whose name is not listed even when it is the same multi-call file', async () => {
-    const multi = path.join(base, 'multi');
-    await fsp.writeFile(multi, '#!/bin/sh\n', { mode: 0o755 });
-    const bin = path.join(base, 'bin');
-    await fsp.mkdir(bin);
-    await fsp.symlink(multi, path.join(bin, 'echo'));
-    await fsp.symlink(multi, path.join(bin, 'rm'));
+    const multi = await executable('multi');
+    const bin = await dirOfLinks('bin', multi, ['echo', 'rm']);
     const gate = new PermissionGate({ plugin: 'p', permissions: { exec: ['echo'] }, env: { PATH: bin }, homeDir: '/' });
     await expect(gate.checkExec('echo')).resolves.toEqual({ path: multi, argv0: 'echo' });
     await denial(gate.checkExec('rm'));
