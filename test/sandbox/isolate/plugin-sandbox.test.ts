@@ -4,8 +4,10 @@ import { BUNDLE_GLOBAL } from '../../../sdk/src/protocol';
 import { rejectionOf } from '../../../sdk/src/testing';
 import { rawBundle } from './raw-bundle';
 
-// Small limits keep the limit tests quick; no assertion depends on how long anything took.
-const LIMITS: SandboxLimits = resolveLimits({ memoryMb: 32, callTimeoutMs: 150, wallTimeoutMs: 600, maxResultBytes: 64 * 1024 });
+// A small CPU slice keeps the loop tests quick; the wall deadline is far above it so a loaded
+// machine cannot turn a CPU timeout into a wall timeout. No assertion depends on elapsed time.
+const LIMITS: SandboxLimits = resolveLimits({ memoryMb: 32, callTimeoutMs: 150, wallTimeoutMs: 10_000, maxResultBytes: 64 * 1024 });
+const SHORT_WALL = { wallTimeoutMs: 300 };
 
 const started: PluginSandbox[] = [];
 afterEach(() => {
@@ -183,9 +185,9 @@ describe('PluginSandbox limits', () => {
   });
 
   it('kills a call stuck on a host promise that never settles with the wall deadline (E2003)', async () => {
-    const sandbox = await start(`hang: () => host('http', 'fetch', {})`, { hostCall: () => new Promise<string>(() => undefined) });
+    const sandbox = await start(`hang: () => host('http', 'fetch', {})`, { hostCall: () => new Promise<string>(() => undefined), limits: SHORT_WALL });
     const error = await expectFatal(sandbox, sandbox.invoke('hang'), ErrorCodes.SANDBOX_WALL_TIMEOUT);
-    expect(error.message).toContain(`${LIMITS.wallTimeoutMs} ms`);
+    expect(error.message).toContain(`deadline of ${SHORT_WALL.wallTimeoutMs} ms`);
   });
 
   it('kills a memory bomb with the memory limit (E2001)', async () => {
