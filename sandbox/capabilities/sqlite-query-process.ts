@@ -27,6 +27,8 @@ const replySchema = z.union([
   z.object({ id: z.number(), ok: z.literal(false), kind: z.enum(['not-reader', 'too-many-rows', 'too-large', 'sqlite']), message: z.string() }),
 ]);
 
+const readySchema = z.object({ ready: z.literal(true) });
+
 interface Pending {
   resolve(rows: Array<Record<string, unknown>>): void;
   reject(error: SqliteQueryFailure): void;
@@ -39,15 +41,23 @@ interface Pending {
  * outlives its timeout gets the process killed, failing whatever was queued behind it; the
  * next query starts a fresh process.
  */
+interface RunningChild {
+  process: ChildProcess;
+  /** Settles once the child has loaded the driver and can take queries. */
+  ready: Promise<void>;
+}
+
 export class SqliteQueryProcess {
-  private child: ChildProcess | null = null;
+  private child: RunningChild | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
 
-  query(query: SqliteQuery): Promise<Array<Record<string, unknown>>> {
-    if (this.closed) return Promise.reject(new SqliteQueryFailure('process', 'the sqlite capability has been disposed'));
+  async query(query: SqliteQuery): Promise<Array<Record<string, unknown>>> {
+    if (this.closed) throw new SqliteQueryFailure('process', 'the sqlite capability has been disposed');
     const child = this.ensureChild();
+    await child.ready;
+    if (this.child !== child) throw new SqliteQueryFailure('process', 'the sqlite process stopped before the query could run');
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -55,7 +65,8 @@ export class SqliteQueryProcess {
         this.kill();
       }, query.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      child.send({ id, ...query, timeoutMs: undefined });
+      const { timeoutMs: _deadline, ...message } = query;
+      child.process.send({ id, ...message });
     });
   }
 
@@ -65,7 +76,7 @@ export class SqliteQueryProcess {
     this.kill();
   }
 
-  private ensureChild(): ChildProcess {
+  private ensureChild(): RunningChild {
     if (this.child) return this.child;
     const child = spawn(process.execPath, ['--max-old-space-size=256', '-e', SQLITE_QUERY_SOURCE, require.resolve('better-sqlite3')], {
       stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
@@ -75,14 +86,32 @@ export class SqliteQueryProcess {
     // Neither the process nor its channel may keep the kernel alive; the child exits on disconnect.
     child.unref();
     child.channel?.unref();
-    child.on('message', (message: unknown) => this.settle(message));
-    child.on('error', (error) => this.failAll(new SqliteQueryFailure('process', `the sqlite process failed: ${error.message}`)));
-    child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = null;
-      this.failAll(new SqliteQueryFailure('process', `the sqlite process stopped (${signal ?? `exit ${String(code)}`})`));
+    let markReady: () => void = () => undefined;
+    let markFailed: (error: SqliteQueryFailure) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      markFailed = reject;
     });
-    this.child = child;
-    return child;
+    // Nobody may be awaiting `ready` when the child dies; the rejection is still handled.
+    ready.catch(() => undefined);
+    const running: RunningChild = { process: child, ready };
+    // A child killed on purpose has had its queries failed already; only the current child's
+    // death may fail what is pending, or it would fail queries of its successor.
+    const stopped = (reason: string) => {
+      if (this.child !== running) return;
+      this.child = null;
+      const failure = new SqliteQueryFailure('process', reason);
+      markFailed(failure);
+      this.failAll(failure);
+    };
+    child.on('message', (message: unknown) => {
+      if (readySchema.safeParse(message).success) markReady();
+      else this.settle(message);
+    });
+    child.on('error', (error) => stopped(`the sqlite process failed: ${error.message}`));
+    child.on('exit', (code, signal) => stopped(`the sqlite process stopped (${signal ?? `exit ${String(code)}`})`));
+    this.child = running;
+    return running;
   }
 
   private settle(message: unknown): void {
@@ -107,6 +136,6 @@ export class SqliteQueryProcess {
   private kill(): void {
     const child = this.child;
     this.child = null;
-    child?.kill('SIGKILL');
+    child?.process.kill('SIGKILL');
   }
 }

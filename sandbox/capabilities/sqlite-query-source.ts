@@ -7,13 +7,15 @@
  *
  * argv[1]: path of the better-sqlite3 module.
  * Messages in (IPC):  { id, file, sql, params, maxRows, maxBytes, maxHandles }
- * Messages out (IPC): { id, ok: true, rows } | { id, ok: false, kind, message }
+ * Messages out (IPC): { ready: true } once, then { id, ok: true, rows } | { id, ok: false, kind, message }
  *   kind: 'not-reader' | 'too-many-rows' | 'too-large' | 'sqlite'
  */
 export const SQLITE_QUERY_SOURCE = String.raw`
 const Database = require(process.argv[1]);
 const handles = new Map();
 process.on('disconnect', () => process.exit(0));
+// Query deadlines start from here, so a slow process start is not charged to the first query.
+process.send({ ready: true });
 
 function open(file, maxHandles) {
   let db = handles.get(file);
