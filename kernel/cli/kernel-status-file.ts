@@ -1,6 +1,7 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PluginRecord } from '../core/registry';
+import { writeFileAtomic } from '../fs';
 
 /**
  * `rimuru-kernel run` keeps a small status file in the data dir so that `rimuru-kernel status`,
@@ -20,10 +21,7 @@ export function statusFilePath(dataDir: string): string {
 }
 
 export async function writeStatusFile(dataDir: string, status: KernelStatusFile): Promise<void> {
-  const file = statusFilePath(dataDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(status, null, 2));
-  await rename(tmp, file);
+  await writeFileAtomic(statusFilePath(dataDir), JSON.stringify(status, null, 2), 0o644);
 }
 
 export async function removeStatusFile(dataDir: string): Promise<void> {

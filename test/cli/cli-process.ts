@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * Runs the real `rimuru-kernel` bin (kernel/cli/bin → dist/, built by `npm test`'s build step)
+ * Runs the real `rimuru-kernel` bin as npx does: executed directly, so its shebang passes
+ * `--no-node-snapshot` (kernel/cli/bin → dist/, built by `npm test`'s build step)
  * as a user would, in its own environment.
  */
 export const BIN = path.resolve(__dirname, '../../kernel/cli/bin/rimuru-kernel.js');
@@ -16,7 +17,7 @@ export interface CliResult {
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd });
+    const child = spawn(BIN, args, { env, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -34,7 +35,7 @@ export function startCli(
   ready: RegExp,
 ): Promise<{ child: ChildProcess; output: () => CliResult; exited: Promise<CliResult> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, cwd });
+    const child = spawn(BIN, args, { env, cwd });
     let stdout = '';
     let stderr = '';
     let resolved = false;

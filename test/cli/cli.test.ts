@@ -47,6 +47,7 @@ describe('rimuru-kernel CLI', () => {
 
   it('exits 78 with the file, key and expectation on an invalid config', async () => {
     await fs.writeFile(path.join(tmp, 'rimuru.config.json'), JSON.stringify({ logLevel: 'loud' }));
+    delete env.RIMURU_LOG_LEVEL; // the environment would override the file's value
     const result = await cli('status');
     expect(result.code).toBe(78);
     expect(result.stderr).toMatch(/E4001 .*rimuru\.config\.json: logLevel: expected one of .*got "loud"/s);

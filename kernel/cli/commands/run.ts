@@ -18,6 +18,9 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const { config, configPath, logger } = await loadCliContext(globals);
       const startedAt = new Date();
+      // Listen before booting: a Ctrl-C during boot, or right after the ready line, must still
+      // shut down in order rather than kill the process.
+      const stopSignal = waitForSignal();
       const kernel = await Kernel.boot({ config, logger });
       const plugins = kernel.registry.list();
       const summary = kernel.summary();
@@ -41,7 +44,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         );
       }
 
-      const signal = await waitForSignal();
+      const signal = await stopSignal;
       const deadline = setTimeout(() => {
         io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
         process.exit(ExitCode.FAILURE);
@@ -62,9 +65,12 @@ function describeLoaded(record: PluginRecord): string {
   return `  ${mark} ${record.name}@${record.version} ${record.state}${record.reason ? ` — ${record.reason}` : ''}`;
 }
 
+/** Resolves on SIGINT or SIGTERM. Signal listeners do not keep Node alive, so a timer does. */
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
     const onSignal = (signal: NodeJS.Signals) => {
+      clearInterval(keepAlive);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       resolve(signal);

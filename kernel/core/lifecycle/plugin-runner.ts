@@ -83,7 +83,8 @@ export class PluginRunner {
           emitHook: async (_plugin, hook, payload) => {
             await this.deps.hookBus.emitSeries(hook, payload);
           },
-          logger: this.log,
+          // The log capability binds the plugin name itself.
+          logger: this.deps.logger,
           env: this.deps.env,
           homeDir: this.deps.homeDir,
         },

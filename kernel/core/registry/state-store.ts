@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues, formatIssueLines } from '../../config/describe-issues';
+import { writeFileAtomic } from '../../fs';
 import { ConfigError, ErrorCodes, errorMessage } from '../errors';
 
 /** A user's explicit choice about one plugin; absent = the default for its source. */
@@ -70,19 +70,9 @@ export class JsonFilePluginStateStore implements PluginStateStore {
   async save(choices: Record<string, PluginChoice>): Promise<void> {
     const sorted = Object.fromEntries(Object.entries(choices).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const text = `${JSON.stringify({ version: 1, plugins: sorted }, null, 2)}\n`;
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const handle = await fs.open(temp, 'w', 0o600);
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(temp, this.file);
+      await writeFileAtomic(this.file, text);
     } catch (error) {
-      await fs.rm(temp, { force: true });
       throw new ConfigError(ErrorCodes.CONFIG_UNREADABLE, `${this.file}: cannot write plugin state: ${errorMessage(error)}`, {
         cause: error,
         details: { file: this.file },

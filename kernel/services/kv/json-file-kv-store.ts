@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from '../../fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -121,19 +121,9 @@ export class JsonFileKvStore implements KvStore {
       );
     }
     const file = this.fileOf(plugin);
-    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await fsp.mkdir(this.dir, { recursive: true });
-      const handle = await fsp.open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fsp.rename(temp, file);
+      await writeFileAtomic(file, text);
     } catch (error) {
-      await fsp.rm(temp, { force: true });
       throw new StorageError(ErrorCodes.DB_QUERY, `cannot write the kv store of plugin "${plugin}" at ${file}`, { cause: error });
     }
   }

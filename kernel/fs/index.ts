@@ -1,0 +1,2 @@
+/** File-system helpers shared by the kernel's file-backed stores. */
+export { writeFileAtomic } from './write-file-atomic';
