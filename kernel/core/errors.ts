@@ -104,5 +104,10 @@ export function isRimuruError(value: unknown): value is RimuruError {
 /** Best-effort message of anything thrown. */
 export function errorMessage(value: unknown): string {
   if (value instanceof Error) return value.message;
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value === 'string') return value;
+  // Errors made in another realm (isolated-vm, vm contexts) fail `instanceof Error` but still
+  // carry a message; JSON.stringify would print `{}` for them.
+  const message = (value as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message;
+  return JSON.stringify(value) ?? String(value);
 }
