@@ -59,21 +59,18 @@ export function registerPluginCommands(program: Command, io: CliIo): void {
       io.out(lines.join('\n'));
     });
 
-  plugin
-    .command('enable <name>')
-    .description('allow a plugin to run (persisted; takes effect at the next `rimuru-kernel run`)')
-    .option('--json', 'print the resulting plugin state as JSON')
-    .action(async (name: string, options: { json?: boolean }, command: Command) => {
-      await changeEnabled(io, command, name, true, options.json === true);
-    });
-
-  plugin
-    .command('disable <name>')
-    .description('stop a plugin from running (persisted; takes effect at the next `rimuru-kernel run`)')
-    .option('--json', 'print the resulting plugin state as JSON')
-    .action(async (name: string, options: { json?: boolean }, command: Command) => {
-      await changeEnabled(io, command, name, false, options.json === true);
-    });
+  for (const [verb, enabled, effect] of [
+    ['enable', true, 'allow a plugin to run'],
+    ['disable', false, 'stop a plugin from running'],
+  ] as const) {
+    plugin
+      .command(`${verb} <name>`)
+      .description(`${effect} (persisted; takes effect at the next \`rimuru-kernel run\`)`)
+      .option('--json', 'print the resulting plugin state as JSON')
+      .action(async (name: string, options: { json?: boolean }, command: Command) => {
+        await changeEnabled(io, command, name, enabled, options.json === true);
+      });
+  }
 
   plugin
     .command('build [dir]')

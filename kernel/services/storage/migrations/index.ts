@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+import * as initialSchema from './0001-initial-schema';
+
+/**
+ * Every migration this code knows, in order. Listed in code rather than read from a folder so
+ * they run the same from `dist/`, from ts-jest and from a bundle. Append only: never edit or
+ * reorder a migration that has shipped.
+ */
+export interface Migration {
+  name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema];
