@@ -1,0 +1,10 @@
+export { Database } from './database';
+export type { HealthStatus, SchemaStatus } from './database';
+export { databaseOptionsFromConfig, resolveStorageTarget, SQLITE_DEFAULT_FILE } from './database-options';
+export type { DatabaseOptions, StorageTarget } from './database-options';
+export { maskUrl } from './mask-url';
+export { MIGRATIONS_TABLE, ListMigrationSource } from './migration-source';
+export { dialectOf, rawConnectionOf } from './raw-connection';
+export type { Dialect, RawConnection } from './raw-connection';
+export { causeText, sqlExcerpt, toStorageError } from './to-storage-error';
+export type { StorageErrorContext } from './to-storage-error';
