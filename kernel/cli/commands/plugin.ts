@@ -5,6 +5,7 @@ import { bundlePlugin } from '../../../sandbox/bundler';
 import { resolveLimits } from '../../../sandbox/isolate';
 import { ErrorCodes, PluginError } from '../../core/errors';
 import { parseManifest, type PluginRecord } from '../../core/registry';
+import type { PluginLimits } from '../../../sdk/src/manifest';
 import { loadCliContext, openRegistry, type GlobalOptions } from '../cli-context';
 import { readLiveStatus } from '../kernel-status-file';
 import { printJson, renderTable, type CliIo } from '../output';
@@ -43,7 +44,7 @@ export function registerPluginCommands(program: Command, io: CliIo): void {
       const { config } = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
       const registry = await openRegistry(config);
       const record = findPlugin(registry.list(), name);
-      const info = describePlugin(record);
+      const info = describePlugin(record, config.sandbox.defaults);
       if (options.json) return printJson(io, info);
       const lines = [
         `${record.name}@${record.version} (${info.kind ?? 'invalid manifest'}, ${record.source})`,
@@ -104,7 +105,8 @@ function findPlugin(records: PluginRecord[], name: string): PluginRecord {
   return record;
 }
 
-function describePlugin(record: PluginRecord) {
+/** What `plugin info` shows; limits are the ones `run` would apply (config defaults, then the manifest, capped). */
+function describePlugin(record: PluginRecord, limitDefaults: PluginLimits) {
   const manifest = record.manifest;
   return {
     name: record.name,
@@ -118,7 +120,7 @@ function describePlugin(record: PluginRecord) {
     bundle: record.bundlePath,
     integrity: record.integrity,
     engines: manifest?.engines.rimuru ?? null,
-    limits: manifest ? resolveLimits(manifest.rimuru.limits ?? {}) : null,
+    limits: manifest ? resolveLimits({ ...limitDefaults, ...(manifest.rimuru.limits ?? {}) }) : null,
     permissions: manifest?.rimuru.permissions ?? {},
     contributes: manifest?.rimuru.contributes ?? {},
     dependencies: manifest?.rimuru.dependencies ?? {},
