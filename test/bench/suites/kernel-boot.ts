@@ -1,0 +1,128 @@
+import path from 'node:path';
+import fs from 'node:fs/promises';
+import { resolveConfig } from '../../../kernel/config';
+import { Tokens } from '../../../kernel/core/container';
+import { MemoryHookExecutionRecorder } from '../../../kernel/core/hooks';
+import { Kernel } from '../../../kernel/core/lifecycle';
+import { createLogger } from '../../../kernel/core/logging';
+import { JsonFileKvStore } from '../../../kernel/services/kv';
+import { writeSdkPlugin } from '../../fixtures/kernel/sdk-plugin';
+import { makeTempDir, removeDir } from '../../fixtures/registry/write-plugin';
+import { compare, type SuiteResult } from '../bench-result';
+import { elapsedMs, now, summarize } from '../measure';
+
+const PLUGINS = 20;
+const WARMUP = 1;
+const SAMPLES = 15;
+
+/** A hook plugin that writes to its kv store when the kernel is ready, so ready waits for it. */
+const READY_PLUGIN_SOURCE = `
+import { defineHookPlugin } from '@rimuru/sdk';
+export default defineHookPlugin({
+  hooks: {
+    async KernelReady(payload, ctx) { await ctx.kv.set('ready', payload); },
+  },
+});
+`;
+
+interface BootRun {
+  bootMs: number;
+  shutdownMs: number;
+  /** Time the KernelReady handlers took, as the kernel's own hook recorder saw it. */
+  readyHandlersMs: number;
+  running: number;
+}
+
+const logger = createLogger({ level: 'silent', pretty: false });
+
+async function bootOnce(root: string, builtinPluginDir: string, run: number): Promise<BootRun> {
+  const dataDir = path.join(root, `data-${run}`);
+  const config = resolveConfig({ dataDir, plugins: { dir: path.join(root, 'user-plugins') } }, { cwd: root, env: {}, homeDir: root });
+  const t0 = now();
+  const kernel = await Kernel.boot({ config, logger, builtinPluginDir, env: {}, homeDir: root });
+  const bootMs = elapsedMs(t0);
+  const running = kernel.summary().running;
+  const recorder = kernel.container.resolve(Tokens.HookExecutionRecorder);
+  const readyHandlersMs =
+    recorder instanceof MemoryHookExecutionRecorder
+      ? recorder
+          .recent()
+          .filter((execution) => execution.hook === 'KernelReady')
+          .reduce((sum, execution) => sum + execution.durationMs, 0)
+      : Number.NaN;
+  const t1 = now();
+  await kernel.shutdown('benchmark done');
+  const shutdownMs = elapsedMs(t1);
+  return { bootMs, shutdownMs, readyHandlersMs, running };
+}
+
+/** Every plugin ran its KernelReady handler before boot returned: its kv write is on disk. */
+async function checkReadyWrites(root: string, run: number): Promise<void> {
+  const store = new JsonFileKvStore({ dir: path.join(root, `data-${run}`, 'kv') });
+  for (let i = 1; i <= PLUGINS; i += 1) {
+    if ((await store.get(pluginName(i), 'ready')) === undefined) throw new Error(`kernel boot: ${pluginName(i)} did not write its kv entry before ready`);
+  }
+}
+
+function pluginName(i: number): string {
+  return `bench-boot-${String(i).padStart(2, '0')}`;
+}
+
+/**
+ * Kernel boot to ready: `Kernel.boot` over a plugins dir of 20 SDK hook plugins, each writing
+ * to kv on KernelReady, until boot returns (ready); then shutdown. Baseline: the same boot over
+ * an empty plugins dir. The two alternate; each boot gets a fresh data dir.
+ */
+export async function kernelBoot(): Promise<SuiteResult> {
+  const began = now();
+  const root = await makeTempDir('rimuru-bench-boot-');
+  const withPlugins = path.join(root, 'plugins-20');
+  const empty = path.join(root, 'plugins-0');
+  await fs.mkdir(empty, { recursive: true });
+  for (let i = 1; i <= PLUGINS; i += 1) {
+    await writeSdkPlugin(withPlugins, { name: pluginName(i), contributes: { hooks: [{ hook: 'KernelReady' }] }, source: READY_PLUGIN_SOURCE });
+  }
+  const ours: BootRun[] = [];
+  const bare: BootRun[] = [];
+  let run = 0;
+  try {
+    for (let i = 0; i < WARMUP + SAMPLES; i += 1) {
+      const baseline = await bootOnce(root, empty, run++);
+      const loaded = await bootOnce(root, withPlugins, run++);
+      if (loaded.running !== PLUGINS) throw new Error(`kernel boot: ${loaded.running} of ${PLUGINS} plugins were running at ready`);
+      await checkReadyWrites(root, run - 1);
+      if (i >= WARMUP) {
+        bare.push(baseline);
+        ours.push(loaded);
+      }
+    }
+  } finally {
+    await removeDir(root);
+  }
+  const boot20 = summarize(ours.map((r) => r.bootMs));
+  const boot0 = summarize(bare.map((r) => r.bootMs));
+  const readyHandlers = summarize(ours.map((r) => r.readyHandlersMs)).median;
+  return {
+    suite: 'kernel-boot',
+    title: `Kernel boot to ready with ${PLUGINS} plugins`,
+    comparisons: [
+      compare({
+        id: 'kernel-boot',
+        label: `Kernel.boot → ready, ${PLUGINS} plugins`,
+        unit: 'ms',
+        ours: boot20,
+        baselineLabel: 'Kernel.boot → ready, 0 plugins',
+        baseline: boot0,
+        note: `${SAMPLES} boots each after ${WARMUP} warm-up, alternating; fresh data dir per boot`,
+      }),
+    ],
+    figures: [
+      { id: 'kernel-boot.per-plugin', label: `per plugin, (t${PLUGINS} − t0) / ${PLUGINS} at the median`, unit: 'ms', value: (boot20.median - boot0.median) / PLUGINS },
+      { id: 'kernel-boot.ready-handlers', label: `of which ${PLUGINS} KernelReady handlers (kv write each, run in series), median total`, unit: 'ms', value: readyHandlers },
+      { id: 'kernel-boot.start-per-plugin', label: 'plugin start per plugin, without its KernelReady handler', unit: 'ms', value: (boot20.median - boot0.median - readyHandlers) / PLUGINS },
+      { id: 'kernel-boot.shutdown', label: `shutdown with ${PLUGINS} plugins, median`, unit: 'ms', value: summarize(ours.map((r) => r.shutdownMs)).median },
+      { id: 'kernel-boot.shutdown-empty', label: 'shutdown with 0 plugins, median', unit: 'ms', value: summarize(bare.map((r) => r.shutdownMs)).median },
+    ],
+    durationMs: elapsedMs(began),
+  };
+}
