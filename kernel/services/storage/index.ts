@@ -7,5 +7,6 @@
  */
 export * from './database';
 export * from './retry';
+export * from './bulk';
 export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
