@@ -28,7 +28,7 @@ export default defineHookPlugin({
 interface BootRun {
   bootMs: number;
   shutdownMs: number;
-  /** Time the KernelReady handlers took, as the kernel's own hook recorder saw it. */
+  /** Wall time from the first KernelReady handler's start to the last one's end, from the kernel's hook recorder. */
   readyHandlersMs: number;
   running: number;
 }
@@ -43,13 +43,12 @@ async function bootOnce(root: string, builtinPluginDir: string, run: number): Pr
   const bootMs = elapsedMs(t0);
   const running = kernel.summary().running;
   const recorder = kernel.container.resolve(Tokens.HookExecutionRecorder);
+  const ready = recorder instanceof MemoryHookExecutionRecorder ? recorder.recent().filter((e) => e.hook === 'KernelReady') : [];
+  // The handlers run side by side (emitParallel), so their span, not their sum, is what boot waits for.
   const readyHandlersMs =
-    recorder instanceof MemoryHookExecutionRecorder
-      ? recorder
-          .recent()
-          .filter((execution) => execution.hook === 'KernelReady')
-          .reduce((sum, execution) => sum + execution.durationMs, 0)
-      : Number.NaN;
+    ready.length === 0
+      ? Number.NaN
+      : Math.max(...ready.map((e) => Date.parse(e.startedAt) + e.durationMs)) - Math.min(...ready.map((e) => Date.parse(e.startedAt)));
   const t1 = now();
   await kernel.shutdown('benchmark done');
   const shutdownMs = elapsedMs(t1);
@@ -118,7 +117,7 @@ export async function kernelBoot(): Promise<SuiteResult> {
     ],
     figures: [
       { id: 'kernel-boot.per-plugin', label: `per plugin, (t${PLUGINS} − t0) / ${PLUGINS} at the median`, unit: 'ms', value: (boot20.median - boot0.median) / PLUGINS },
-      { id: 'kernel-boot.ready-handlers', label: `of which ${PLUGINS} KernelReady handlers (kv write each, run in series), median total`, unit: 'ms', value: readyHandlers },
+      { id: 'kernel-boot.ready-handlers', label: `of which ${PLUGINS} KernelReady handlers (kv write each, run side by side), median wall span`, unit: 'ms', value: readyHandlers },
       { id: 'kernel-boot.start-per-plugin', label: 'plugin start per plugin, without its KernelReady handler', unit: 'ms', value: (boot20.median - boot0.median - readyHandlers) / PLUGINS },
       { id: 'kernel-boot.shutdown', label: `shutdown with ${PLUGINS} plugins, median`, unit: 'ms', value: summarize(ours.map((r) => r.shutdownMs)).median },
       { id: 'kernel-boot.shutdown-empty', label: 'shutdown with 0 plugins, median', unit: 'ms', value: summarize(bare.map((r) => r.shutdownMs)).median },

@@ -149,6 +149,21 @@ describe('Kernel', () => {
     expect(k.registry.get('dependent')?.reason).toMatch(/base/);
   });
 
+  it('starts a dependency before its dependents, and independent plugins side by side', async () => {
+    await writeSdkPlugin(pluginsDir, { name: 'base', source: GOOD });
+    await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });
+    await writeSdkPlugin(pluginsDir, { name: 'loner', source: GOOD });
+    const k = await boot();
+    expect(k.summary()).toMatchObject({ discovered: 3, running: 3 });
+    const transitions = logLines
+      .map((line) => JSON.parse(line) as { msg?: string; plugin?: string; to?: string })
+      .filter((entry) => entry.msg === 'plugin state' && (entry.to === 'loaded' || entry.to === 'running'))
+      .map((entry) => `${entry.plugin}:${entry.to}`);
+    expect(transitions.indexOf('base:running')).toBeLessThan(transitions.indexOf('dependent:loaded'));
+    // base and loner are one level: both are loaded before either finishes starting.
+    expect(transitions.indexOf('loner:loaded')).toBeLessThan(transitions.indexOf('base:running'));
+  });
+
   it('refuses a bundle whose kind differs from its manifest', async () => {
     await writeSdkPlugin(pluginsDir, { name: 'liar', kind: 'exporter', source: GOOD });
     const k = await boot();
