@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ErrorCodes, StorageError } from '../../core/errors';
 import { assertJsonValue } from './json-value';
 import type { KvStore } from './kv-store';
+import { checkKvKey, checkKvPlugin, KV_DEFAULT_MAX_BYTES, KV_DEFAULT_MAX_KEY_LENGTH, kvQuotaExceeded } from './kv-rules';
 
 export interface JsonFileKvStoreOptions {
   /** Directory holding one `<plugin>.json` per plugin; created on first write. */
@@ -18,8 +19,6 @@ export interface JsonFileKvStoreOptions {
 const fileSchema = z.object({ version: z.literal(1), entries: z.record(z.string(), z.unknown()) });
 type FileShape = z.infer<typeof fileSchema>;
 
-const DEFAULT_MAX_BYTES = 1024 * 1024;
-const DEFAULT_MAX_KEY_LENGTH = 512;
 
 /**
  * The embedded key-value store: one JSON file per plugin, loaded once and kept in memory,
@@ -36,8 +35,8 @@ export class JsonFileKvStore implements KvStore {
 
   constructor(options: JsonFileKvStoreOptions) {
     this.dir = path.resolve(options.dir);
-    this.maxBytes = options.maxBytesPerPlugin ?? DEFAULT_MAX_BYTES;
-    this.maxKeyLength = options.maxKeyLength ?? DEFAULT_MAX_KEY_LENGTH;
+    this.maxBytes = options.maxBytesPerPlugin ?? KV_DEFAULT_MAX_BYTES;
+    this.maxKeyLength = options.maxKeyLength ?? KV_DEFAULT_MAX_KEY_LENGTH;
   }
 
   async get(plugin: string, key: string): Promise<unknown> {
@@ -113,13 +112,7 @@ export class JsonFileKvStore implements KvStore {
     const shape: FileShape = { version: 1, entries: Object.fromEntries(entries) };
     const text = JSON.stringify(shape);
     const size = Buffer.byteLength(text);
-    if (size > this.maxBytes) {
-      throw new StorageError(
-        ErrorCodes.KV_QUOTA_EXCEEDED,
-        `the kv store of plugin "${plugin}" would grow to ${size} bytes, over its ${this.maxBytes}-byte limit: delete keys it no longer needs`,
-        { details: { plugin, size, limit: this.maxBytes } },
-      );
-    }
+    if (size > this.maxBytes) throw kvQuotaExceeded(plugin, size, this.maxBytes);
     const file = this.fileOf(plugin);
     try {
       await writeFileAtomic(file, text);
@@ -129,18 +122,11 @@ export class JsonFileKvStore implements KvStore {
   }
 
   private checkPlugin(plugin: string): void {
-    if (plugin === '') throw new StorageError(ErrorCodes.KV_INVALID_VALUE, 'a kv store needs a plugin name');
+    checkKvPlugin(plugin);
   }
 
   private checkKey(plugin: string, key: string): void {
-    this.checkPlugin(plugin);
-    if (key === '' || key.length > this.maxKeyLength) {
-      throw new StorageError(
-        ErrorCodes.KV_INVALID_VALUE,
-        `kv key of plugin "${plugin}" must be 1 to ${this.maxKeyLength} characters long (got ${key.length})`,
-        { details: { plugin } },
-      );
-    }
+    checkKvKey(plugin, key, this.maxKeyLength);
   }
 }
 

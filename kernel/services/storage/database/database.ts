@@ -54,6 +54,7 @@ export class Database {
     /** Where the store is, for messages: the SQLite file or `host:port/database` (no password). */
     readonly location: string,
     private readonly logger: Logger | undefined,
+    private readonly connectTimeoutMs: number,
   ) {}
 
   /**
@@ -103,7 +104,7 @@ export class Database {
       acquireConnectionTimeout: Math.max(options.connectTimeoutMs, 60_000),
       log: knexLog(logger),
     });
-    const db = new Database(knex, 'sqlite', target.filename, logger);
+    const db = new Database(knex, 'sqlite', target.filename, logger, options.connectTimeoutMs);
     try {
       await knex.raw('select 1');
     } catch (error) {
@@ -140,7 +141,7 @@ export class Database {
       acquireConnectionTimeout: Math.max(options.connectTimeoutMs, 60_000),
       log: knexLog(logger),
     });
-    const db = new Database(knex, 'postgres', location, logger);
+    const db = new Database(knex, 'postgres', location, logger, options.connectTimeoutMs);
     const retry = options.retry ?? RetryPresets.database;
     try {
       await retryAsync(() => knex.raw('select 1'), retry, {
@@ -214,16 +215,26 @@ export class Database {
     }
   }
 
-  /** A round trip to the store. Never throws: a failure is `{ ok: false, error }`. */
-  async healthCheck(): Promise<HealthStatus> {
+  /**
+   * A round trip to the store, bounded by `timeoutMs` (default: the connect timeout) so a
+   * server that stopped answering cannot hang the caller. Never throws: a failure is
+   * `{ ok: false, error }`.
+   */
+  async healthCheck(timeoutMs: number = this.connectTimeoutMs): Promise<HealthStatus> {
     const started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
     if (this.closing !== undefined) return { ok: false, dialect: this.dialect, latencyMs: 0, error: `the store ${this.location} is closed` };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from ${this.location} within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      await this.knex.raw('select 1');
+      await Promise.race([this.knex.raw('select 1'), deadline]);
       return { ok: true, dialect: this.dialect, latencyMs: elapsed() };
     } catch (error) {
       return { ok: false, dialect: this.dialect, latencyMs: elapsed(), error: causeText(error) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
