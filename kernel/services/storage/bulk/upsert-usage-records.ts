@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Knex } from 'knex';
 import type { Client as PgClient } from 'pg';
-import { RimuruError } from '../../../core/errors';
+import { ErrorCodes, RimuruError, StorageError } from '../../../core/errors';
 import { Database } from '../database/database';
 import { dialectOf, rawConnectionOf } from '../database/raw-connection';
 import { toStorageError } from '../database/to-storage-error';
@@ -194,6 +194,9 @@ export async function upsertUsageRecords(
   options: UpsertUsageOptions = {},
 ): Promise<UpsertUsageResult> {
   const conflict = options.conflict ?? 'ignore';
+  if (target instanceof Database && target.isClosed) {
+    throw new StorageError(ErrorCodes.DB_CONNECTION, `cannot upsert usage records: the store ${target.location} is closed`);
+  }
   const unique = collapseDuplicates(toUsageRows(records), conflict);
   const operation = `upserting ${records.length} usage records`;
   let counts: WriteCounts;

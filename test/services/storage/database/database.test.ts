@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ErrorCodes, StorageError } from '../../../../kernel/core/errors';
 import { CONFIG_DEFAULTS, type ResolvedConfig } from '../../../../kernel/config/schema';
 import { Database, databaseOptionsFromConfig, MIGRATIONS, MIGRATIONS_TABLE, type DatabaseOptions } from '../../../../kernel/services/storage';
-import { describeBackends, describeSqlite, FAST_RETRY } from '../backends';
+import { describeBackends, describePostgres, describeSqlite, FAST_RETRY } from '../backends';
 
 async function rejectionOf(promise: Promise<unknown>): Promise<StorageError> {
   try {
@@ -126,6 +126,26 @@ describeSqlite('Database on SQLite', (backend) => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describePostgres('Database on PostgreSQL', (backend) => {
+  it('two kernels migrating one new store at once: one applies, the other finds nothing to do', async () => {
+    const options = await backend.isolatedOptions();
+    const [first, second] = await Promise.all([Database.connect(options), Database.connect(options)]);
+    try {
+      const results = await Promise.all([first.runMigrations(), second.runMigrations()]);
+      expect(results.map((result) => result.applied).sort()).toEqual([[], allMigrations]);
+      expect(await first.schemaStatus()).toEqual({ applied: allMigrations, pending: [], unknown: [] });
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('works in the schema it was given, not in public', async () => {
+    const db = await backend.connect();
+    const { rows } = (await db.knex.raw('select current_schema() as schema')) as { rows: Array<{ schema: string }> };
+    expect(rows[0]?.schema).toBe(backend.options().searchPath);
   });
 });
 
