@@ -16,30 +16,23 @@ const TRANSIENT_MESSAGES = [
   /Client has encountered a connection error/i,
 ];
 
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  // StorageError wraps the driver error as `cause`: look through the chain.
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
-    const errors = (current as { errors?: unknown }).errors;
-    if (Array.isArray(errors)) for (const inner of errors) codes.push(...codesOf(inner));
-    current = (current as { cause?: unknown }).cause;
-  }
-  return codes;
+// StorageError wraps the driver error as `cause`, and Node's happy-eyeballs connect throws an
+// AggregateError: look through both.
+function errorChain(error: unknown, depth = 0): object[] {
+  if (depth > 5 || error === null || typeof error !== 'object') return [];
+  const inner = (error as { errors?: unknown }).errors;
+  const nested = Array.isArray(inner) ? inner.flatMap((item: unknown) => errorChain(item, depth + 1)) : [];
+  return [error, ...nested, ...errorChain((error as { cause?: unknown }).cause, depth + 1)];
 }
 
-function messagesOf(error: unknown): string[] {
-  const messages: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const message = (current as { message?: unknown }).message;
-    if (typeof message === 'string') messages.push(message);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return messages;
+function stringsAt(error: unknown, key: 'code' | 'message'): string[] {
+  return errorChain(error)
+    .map((item) => (item as Record<string, unknown>)[key])
+    .filter((value): value is string => typeof value === 'string');
 }
+
+const codesOf = (error: unknown): string[] => stringsAt(error, 'code');
+const messagesOf = (error: unknown): string[] => stringsAt(error, 'message');
 
 /** True for failures where the connection itself was refused, lost or never came. */
 export function isConnectionFailure(error: unknown): boolean {

@@ -1,5 +1,6 @@
 import { ErrorCodes, StorageError } from '../../../../kernel/core/errors';
 import { upsertUsageRecords, type Database, type UsageRecordInput } from '../../../../kernel/services/storage';
+import { rejectionOf } from '../../../../sdk/src/testing/rejection-of';
 import { describeBackends } from '../backends';
 import { usageRecord, usageRecords } from '../usage-records';
 
@@ -115,18 +116,13 @@ describeBackends('upsertUsageRecords', (backend) => {
     records[42] = { ...(records[42] as UsageRecordInput), outputTokens: -5 };
     records[77] = { ...(records[77] as UsageRecordInput), costSource: 'guessed' as 'reported' };
     records[90] = { ...(records[90] as UsageRecordInput), costUsd: Number.NaN };
-    let error: unknown;
-    try {
-      await upsertUsageRecords(db, records);
-    } catch (caught) {
-      error = caught;
-    }
+    const error = await rejectionOf(upsertUsageRecords(db, records));
     expect(error).toBeInstanceOf(StorageError);
-    expect((error as StorageError).code).toBe(ErrorCodes.DB_INVALID_RECORD);
-    expect((error as StorageError).message).toMatch(/3 of 100 usage records are invalid/);
-    expect((error as StorageError).message).toMatch(/record 42 "rec-42": outputTokens must be a non-negative integer, got -5/);
-    expect((error as StorageError).message).toMatch(/record 77 "rec-77": costSource must be "reported" or "calculated"/);
-    expect((error as StorageError).message).toMatch(/record 90 "rec-90": costUsd must be a finite/);
+    expect(error.code).toBe(ErrorCodes.DB_INVALID_RECORD);
+    expect(error.message).toMatch(/3 of 100 usage records are invalid/);
+    expect(error.message).toMatch(/record 42 "rec-42": outputTokens must be a non-negative integer, got -5/);
+    expect(error.message).toMatch(/record 77 "rec-77": costSource must be "reported" or "calculated"/);
+    expect(error.message).toMatch(/record 90 "rec-90": costUsd must be a finite/);
     expect(await storedCount(db)).toBe(0);
   });
 

@@ -1,20 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ErrorCodes, StorageError } from '../../../../kernel/core/errors';
+import { ErrorCodes } from '../../../../kernel/core/errors';
 import { CONFIG_DEFAULTS, type ResolvedConfig } from '../../../../kernel/config/schema';
 import { Database, databaseOptionsFromConfig, MIGRATIONS, MIGRATIONS_TABLE, type DatabaseOptions } from '../../../../kernel/services/storage';
+import { rejectionOf } from '../../../../sdk/src/testing/rejection-of';
 import { describeBackends, describePostgres, describeSqlite, FAST_RETRY } from '../backends';
-
-async function rejectionOf(promise: Promise<unknown>): Promise<StorageError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StorageError) return error;
-    throw new Error(`expected a StorageError, got ${String(error)}`);
-  }
-  throw new Error('expected a rejection, but it resolved');
-}
 
 const allMigrations = MIGRATIONS.map((migration) => migration.name);
 

@@ -1,22 +1,13 @@
 import * as net from 'node:net';
-import { ErrorCodes, StorageError } from '../../../../kernel/core/errors';
+import { ErrorCodes } from '../../../../kernel/core/errors';
 import { Database, upsertUsageRecords, type UsageRecordInput } from '../../../../kernel/services/storage';
+import { rejectionOf } from '../../../../sdk/src/testing/rejection-of';
 import { describePostgres, FAST_RETRY, TEST_DATABASE_URL } from '../backends';
 import { usageRecords } from '../usage-records';
 
 async function countRows(db: Database): Promise<number> {
   const row = (await db.knex('usage_records').count({ n: '*' }).first()) as { n: number };
   return row.n;
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<StorageError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof StorageError) return error;
-    throw new Error(`expected a StorageError, got ${String(error)}`);
-  }
-  throw new Error('expected the call to fail, but it completed');
 }
 
 /** A TCP proxy to the test server that the test can cut, standing in for a server that dies. */
@@ -80,7 +71,7 @@ describePostgres('PostgreSQL faults', (backend) => {
       }
       await watcher.knex.raw('select pg_terminate_backend(?)', [pid]);
 
-      const error = await failureOf(writing);
+      const error = await rejectionOf(writing);
       expect(error.code).toBe(ErrorCodes.DB_CONNECTION);
       expect(error.message).toMatch(/upserting 200000 usage records failed/);
       expect(await countRows(watcher)).toBe(1_000);
@@ -112,7 +103,7 @@ describePostgres('PostgreSQL faults', (backend) => {
     const proxy = await startProxy();
     await proxy.kill();
     const port = new URL(proxy.url).port;
-    const error = await failureOf(Database.connect(backend.options({ url: proxy.url })));
+    const error = await rejectionOf(Database.connect(backend.options({ url: proxy.url })));
     expect(error.code).toBe(ErrorCodes.DB_CONNECTION);
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expect(error.message).toMatch(/ECONNREFUSED/);
