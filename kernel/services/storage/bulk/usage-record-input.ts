@@ -29,23 +29,7 @@ export interface UsageRecordInput {
 }
 
 /** A validated record as stored: every column present, `flags` already JSON. */
-export interface UsageRow {
-  dedupKey: string;
-  sessionId: string;
-  agentType: string;
-  model: string;
-  provider: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-  costSource: 'reported' | 'calculated';
-  recordedAt: number;
-  flags: string | null;
-}
+export type UsageRow = Required<Omit<UsageRecordInput, 'provider' | 'flags'>> & { provider: string | null; flags: string | null };
 
 /** The token total that decides `keep-larger` (reasoning and 1h cache writes are parts of others). */
 export function tokenTotal(row: UsageRow): number {
