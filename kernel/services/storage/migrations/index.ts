@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './0001-initial-schema';
+import * as usageRollups from './0002-usage-rollups';
 
 /**
  * Every migration this code knows, in order. Listed in code rather than read from a folder so
@@ -12,4 +13,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups];

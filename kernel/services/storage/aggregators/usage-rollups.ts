@@ -1,0 +1,147 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Knex } from 'knex';
+import { Database } from '../database/database';
+import { rawConnectionOf } from '../database/raw-connection';
+import { toStorageError } from '../database/to-storage-error';
+import { knexOf, targetDialect, type QueryTarget } from '../repositories/query-target';
+import { numberOf } from '../repositories/row-values';
+
+/**
+ * Maintenance of `usage_rollups` (see migration 0002): quarter-hour sums of usage records
+ * kept as additive deltas. Reads are always exact without this — it only keeps them fast.
+ */
+
+/** A rollup bucket: one UTC quarter hour. */
+export const ROLLUP_BUCKET_MS = 900_000;
+
+/** SQLite: usage records with an id up to this are already in `usage_rollups`. */
+export const SQLITE_FOLDED_UP_TO = 'coalesce((select last_record_id from usage_rollup_state where id = 1), 0)';
+
+const SUMMED = ['input_tokens', 'output_tokens', 'cache_write_tokens', 'cache_read_tokens', 'reasoning_tokens', 'cost_usd'] as const;
+const COLUMNS = `bucket, agent_type, model, record_count, ${SUMMED.join(', ')}`;
+const MERGED_SUMS = `sum(record_count), ${SUMMED.map((column) => `sum(${column})`).join(', ')}`;
+// A key whose deltas cancel out (its records were deleted) disappears when merged.
+const NOT_ALL_ZERO = `sum(record_count) <> 0 or ${SUMMED.map((column) => `sum(${column}) <> 0`).join(' or ')}`;
+// Buckets holding a key with more than one row among those added since the last compaction.
+const FRAGMENTED_BUCKETS =
+  'select distinct n.bucket from usage_rollups n where n.id > ? and exists (select 1 from usage_rollups o ' +
+  'where o.bucket = n.bucket and o.agent_type = n.agent_type and o.model = n.model and o.id <> n.id)';
+const BUCKETS_PER_STATEMENT = 500;
+
+/** What a refresh did. */
+export interface RollupRefresh {
+  /** SQLite: usage records folded into the rollups (0 on PostgreSQL, where triggers do it). */
+  folded: number;
+  /** Buckets whose deltas were merged into one row per key. */
+  compactedBuckets: number;
+  /** PostgreSQL: another kernel was compacting, so this one did not. */
+  skipped: boolean;
+}
+
+/** Records not yet folded in (SQLite) or rollup rows added since the last compaction: a cheap estimate of how much a refresh would do. */
+export async function rollupBacklog(target: QueryTarget): Promise<number> {
+  const knex = knexOf(target);
+  const sql =
+    targetDialect(target) === 'sqlite'
+      ? `select coalesce((select max(id) from usage_records), 0) - ${SQLITE_FOLDED_UP_TO} as backlog`
+      : 'select coalesce((select max(id) from usage_rollups), 0) - coalesce((select compacted_rollup_id from usage_rollup_state where id = 1), 0) as backlog';
+  try {
+    const result: unknown = await knex.raw(sql);
+    const rows = Array.isArray(result) ? (result as Array<Record<string, unknown>>) : (result as { rows: Array<Record<string, unknown>> }).rows;
+    return numberOf(rows[0]?.backlog);
+  } catch (error) {
+    throw toStorageError(error, { operation: 'measuring the usage rollup backlog', sql });
+  }
+}
+
+/**
+ * Folds new usage records into the rollups (SQLite) and merges fragmented buckets (both).
+ * Safe to call any time and from several kernels: SQLite runs it under the write lock;
+ * PostgreSQL compacts under an advisory lock (a second caller skips) and only ever deletes
+ * deltas it re-adds in the same statement, so concurrent writers are neither blocked nor lost.
+ */
+export async function refreshUsageRollups(target: QueryTarget): Promise<RollupRefresh> {
+  try {
+    return targetDialect(target) === 'sqlite' ? await refreshSqlite(target) : await refreshPostgres(target);
+  } catch (error) {
+    throw toStorageError(error, { operation: 'refreshing the usage rollups' });
+  }
+}
+
+// ---- SQLite: synchronous, in one immediate transaction (or a savepoint of the caller's). ----
+
+async function refreshSqlite(target: QueryTarget): Promise<RollupRefresh> {
+  if (target instanceof Database) {
+    const connection = (await target.knex.client.acquireConnection()) as BetterSqlite3.Database;
+    try {
+      return connection.transaction(() => refreshSqliteNow(connection)).immediate();
+    } finally {
+      await target.knex.client.releaseConnection(connection);
+    }
+  }
+  const raw = await rawConnectionOf(target);
+  if (raw.dialect !== 'sqlite') throw new TypeError('expected a SQLite connection');
+  return raw.connection.transaction(() => refreshSqliteNow(raw.connection))();
+}
+
+function refreshSqliteNow(connection: BetterSqlite3.Database): RollupRefresh {
+  connection.prepare('insert into usage_rollup_state (id, last_record_id, compacted_rollup_id) values (1, 0, 0) on conflict (id) do nothing').run();
+  const state = connection.prepare('select last_record_id as folded, compacted_rollup_id as compacted from usage_rollup_state where id = 1').get() as {
+    folded: number;
+    compacted: number;
+  };
+  const newest = (connection.prepare('select coalesce(max(id), 0) as id from usage_records').get() as { id: number }).id;
+  let folded = 0;
+  if (newest > state.folded) {
+    folded = connection
+      .prepare(
+        `insert into usage_rollups (${COLUMNS}) select recorded_at / ${ROLLUP_BUCKET_MS}, agent_type, model, count(*), ` +
+          `${SUMMED.map((column) => `sum(${column})`).join(', ')} from usage_records where id > ? and id <= ? ` +
+          `group by recorded_at / ${ROLLUP_BUCKET_MS}, agent_type, model`,
+      )
+      .run(state.folded, newest).changes;
+    connection.prepare('update usage_rollup_state set last_record_id = ? where id = 1').run(newest);
+  }
+  const buckets = (connection.prepare(FRAGMENTED_BUCKETS).raw().all(state.compacted) as Array<[number]>).map(([bucket]) => bucket);
+  for (let start = 0; start < buckets.length; start += BUCKETS_PER_STATEMENT) {
+    const list = buckets.slice(start, start + BUCKETS_PER_STATEMENT).join(', ');
+    const before = (connection.prepare('select coalesce(max(id), 0) as id from usage_rollups').get() as { id: number }).id;
+    connection
+      .prepare(
+        `insert into usage_rollups (${COLUMNS}) select bucket, agent_type, model, ${MERGED_SUMS} from usage_rollups ` +
+          `where bucket in (${list}) group by bucket, agent_type, model having ${NOT_ALL_ZERO}`,
+      )
+      .run();
+    connection.prepare(`delete from usage_rollups where id <= ? and bucket in (${list})`).run(before);
+  }
+  connection.prepare('update usage_rollup_state set compacted_rollup_id = (select coalesce(max(id), 0) from usage_rollups) where id = 1').run();
+  return { folded, compactedBuckets: buckets.length, skipped: false };
+}
+
+// ---- PostgreSQL: triggers keep the rollups current; only compaction is left. ----
+
+async function refreshPostgres(target: QueryTarget): Promise<RollupRefresh> {
+  const run = async (trx: Knex.Transaction): Promise<RollupRefresh> => {
+    const lock = await trx.raw(`select pg_try_advisory_xact_lock(hashtext(current_schema() || '.usage_rollups')) as locked`);
+    if ((lock as { rows: Array<{ locked: boolean }> }).rows[0]?.locked !== true) return { folded: 0, compactedBuckets: 0, skipped: true };
+    const state = await trx.raw('select coalesce((select compacted_rollup_id from usage_rollup_state where id = 1), 0) as compacted');
+    const compacted = numberOf((state as { rows: Array<{ compacted: unknown }> }).rows[0]?.compacted);
+    const fragmented = await trx.raw(FRAGMENTED_BUCKETS, [compacted]);
+    const buckets = (fragmented as { rows: Array<{ bucket: unknown }> }).rows.map((row) => numberOf(row.bucket));
+    for (let start = 0; start < buckets.length; start += BUCKETS_PER_STATEMENT) {
+      const list = buckets.slice(start, start + BUCKETS_PER_STATEMENT).join(', ');
+      // One statement: the deltas deleted are exactly those summed, whatever commits meanwhile.
+      await trx.raw(
+        `with moved as (delete from usage_rollups where bucket in (${list}) returning ${COLUMNS}) ` +
+          `insert into usage_rollups (${COLUMNS}) select bucket, agent_type, model, ${MERGED_SUMS} from moved ` +
+          `group by bucket, agent_type, model having ${NOT_ALL_ZERO}`,
+      );
+    }
+    await trx.raw(
+      'insert into usage_rollup_state (id, last_record_id, compacted_rollup_id) select 1, 0, coalesce(max(id), 0) from usage_rollups ' +
+        'on conflict (id) do update set compacted_rollup_id = excluded.compacted_rollup_id',
+    );
+    return { folded: 0, compactedBuckets: buckets.length, skipped: false };
+  };
+  return target instanceof Database ? target.knex.transaction(run) : target.transaction(run);
+}

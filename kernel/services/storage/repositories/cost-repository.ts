@@ -1,0 +1,165 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { errorMessage } from '../../../core/errors';
+import { readUsageGroups, toUsageQuery } from '../aggregators/usage-reader';
+import { refreshUsageRollups } from '../aggregators/usage-rollups';
+import { byCostThenName, toUsageTotals } from '../aggregators/usage-totals';
+import { upsertUsageRecords, type UpsertUsageOptions, type UpsertUsageResult } from '../bulk/upsert-usage-records';
+import { toUsageRows, type UsageRecordInput } from '../bulk/usage-record-input';
+import type { CostFilter, CostRecord, Instant, ModelUsage, PageOptions, TimeRange } from '../types';
+import { toEpochMs, toEpochRange, toPage } from './instant';
+import { stringListSchema } from './input-validation';
+import { readJsonColumn } from './json-column';
+import { knexOf, type QueryTarget } from './query-target';
+import type { Repository, RepositoryOptions } from './repository';
+import { numberOf, stringOrNull } from './row-values';
+import { storageCall } from './storage-call';
+
+const TABLE = 'usage_records';
+
+function toCostRecord(row: Record<string, unknown>, logger: Logger | undefined): CostRecord {
+  const id = numberOf(row.id);
+  return {
+    id,
+    dedupKey: String(row.dedup_key),
+    sessionId: String(row.session_id),
+    agentType: String(row.agent_type),
+    model: String(row.model),
+    provider: stringOrNull(row.provider),
+    inputTokens: numberOf(row.input_tokens),
+    outputTokens: numberOf(row.output_tokens),
+    cacheWriteTokens: numberOf(row.cache_write_tokens),
+    cacheWrite1hTokens: numberOf(row.cache_write_1h_tokens),
+    cacheReadTokens: numberOf(row.cache_read_tokens),
+    reasoningTokens: numberOf(row.reasoning_tokens),
+    costUsd: numberOf(row.cost_usd),
+    costSource: row.cost_source === 'reported' ? 'reported' : 'calculated',
+    recordedAt: numberOf(row.recorded_at),
+    flags: readJsonColumn(row.flags, stringListSchema, [], { table: TABLE, column: 'flags', id }, logger),
+  };
+}
+
+/** Listing options of usage records: paging and a `[from, to)` range on `recordedAt`. */
+export type CostListOptions = PageOptions & TimeRange;
+
+/**
+ * Usage records and their costs (`usage_records`), keyed by id and unique on `dedupKey`.
+ * Listings are chronological (`recordedAt`, then id). Sums go through the quarter-hour rollups.
+ */
+export class CostRepository implements Repository<CostRecord, number, UsageRecordInput> {
+  private readonly logger: Logger | undefined;
+
+  constructor(
+    private readonly target: QueryTarget,
+    options: RepositoryOptions = {},
+  ) {
+    this.logger = options.logger;
+  }
+
+  async findById(id: number): Promise<CostRecord | null> {
+    const row = await storageCall(`reading usage record ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
+    return row === undefined ? null : toCostRecord(row, this.logger);
+  }
+
+  async findByDedupKey(dedupKey: string): Promise<CostRecord | null> {
+    const row = await storageCall(`reading usage record ${dedupKey}`, () => knexOf(this.target)(TABLE).where({ dedup_key: dedupKey }).first());
+    return row === undefined ? null : toCostRecord(row, this.logger);
+  }
+
+  async findAll(options?: CostListOptions): Promise<CostRecord[]> {
+    return this.list('listing usage records', {}, options);
+  }
+
+  async findBySession(sessionId: string, options?: CostListOptions): Promise<CostRecord[]> {
+    return this.list(`listing usage records of session ${sessionId}`, { session_id: sessionId }, options);
+  }
+
+  /** Records of one agent type (`claude-code`, `codex`, …). */
+  async findByAgent(agentType: string, options?: CostListOptions): Promise<CostRecord[]> {
+    return this.list(`listing usage records of agent ${agentType}`, { agent_type: agentType }, options);
+  }
+
+  async findByModel(model: string, options?: CostListOptions): Promise<CostRecord[]> {
+    return this.list(`listing usage records of model ${model}`, { model }, options);
+  }
+
+  /**
+   * Stores one record, replacing the stored one with the same `dedupKey` (a correction).
+   * Ingest uses `saveMany`, which never lets a re-ingest change anything.
+   * @throws StorageError E1008 for an invalid record.
+   */
+  async save(record: UsageRecordInput): Promise<CostRecord> {
+    const [row] = toUsageRows([record]);
+    if (row === undefined) throw new TypeError('toUsageRows returned nothing');
+    const columns = {
+      dedup_key: row.dedupKey,
+      session_id: row.sessionId,
+      agent_type: row.agentType,
+      model: row.model,
+      provider: row.provider,
+      input_tokens: row.inputTokens,
+      output_tokens: row.outputTokens,
+      cache_write_tokens: row.cacheWriteTokens,
+      cache_write_1h_tokens: row.cacheWrite1hTokens,
+      cache_read_tokens: row.cacheReadTokens,
+      reasoning_tokens: row.reasoningTokens,
+      cost_usd: row.costUsd,
+      cost_source: row.costSource,
+      recorded_at: row.recordedAt,
+      flags: row.flags,
+    };
+    const stored = await storageCall(`saving usage record ${row.dedupKey}`, async () => {
+      await knexOf(this.target)(TABLE).insert(columns).onConflict('dedup_key').merge();
+      return knexOf(this.target)(TABLE).where({ dedup_key: row.dedupKey }).first();
+    });
+    return toCostRecord(stored, this.logger);
+  }
+
+  /**
+   * The bulk path (`upsertUsageRecords`): idempotent on `dedupKey`, all or nothing. Then folds
+   * the new records into the rollups; a failure there is logged, not thrown (the records are
+   * stored, and sums stay exact without the rollups).
+   */
+  async saveMany(records: readonly UsageRecordInput[], options: UpsertUsageOptions = {}): Promise<UpsertUsageResult> {
+    const result = await upsertUsageRecords(this.target, records, options);
+    if (result.inserted + result.updated > 0) {
+      try {
+        await refreshUsageRollups(this.target);
+      } catch (error) {
+        this.logger?.warn({ error: errorMessage(error) }, 'storage: usage records saved, but the rollups could not be refreshed');
+      }
+    }
+    return result;
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const deleted = await storageCall(`deleting usage record ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
+    return deleted > 0;
+  }
+
+  /** Total cost in USD of the records since `since` (inclusive) that match `filter`. */
+  async sumCostsSince(since: Instant, filter: Omit<CostFilter, 'from' | 'to'> = {}): Promise<number> {
+    const query = toUsageQuery({ ...filter, from: toEpochMs(since, 'since') });
+    const [sums] = await readUsageGroups(this.target, query, {}, this.logger);
+    return sums === undefined ? 0 : toUsageTotals(sums).costUsd;
+  }
+
+  /** Totals per model over `range`, most expensive first. */
+  async aggregateByModel(range: TimeRange = {}): Promise<ModelUsage[]> {
+    const rows = await readUsageGroups(this.target, toUsageQuery(range), { model: true }, this.logger);
+    return rows.map((row) => ({ model: row.model ?? '', ...toUsageTotals(row) })).sort(byCostThenName((item) => item.model));
+  }
+
+  private async list(operation: string, where: Record<string, string>, options: CostListOptions | undefined): Promise<CostRecord[]> {
+    const { limit, offset } = toPage(options);
+    const { from, to } = toEpochRange(options);
+    const rows = await storageCall(operation, () => {
+      const query: Knex.QueryBuilder = knexOf(this.target)(TABLE).where(where);
+      if (from !== null) query.andWhere('recorded_at', '>=', from);
+      if (to !== null) query.andWhere('recorded_at', '<', to);
+      query.orderBy([{ column: 'recorded_at' }, { column: 'id' }]).offset(offset);
+      return limit === null ? query : query.limit(limit);
+    });
+    return rows.map((row: Record<string, unknown>) => toCostRecord(row, this.logger));
+  }
+}

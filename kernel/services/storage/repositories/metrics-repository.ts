@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { ErrorCodes, StorageError } from '../../../core/errors';
+import type { Instant, PageOptions, SystemMetric, SystemMetricInput } from '../types';
+import { instantSchema, jsonObjectSchema, validateInput } from './input-validation';
+import { toEpochMs, toEpochRange, toPage } from './instant';
+import { readJsonColumn } from './json-column';
+import { knexOf, type QueryTarget } from './query-target';
+import type { Repository, RepositoryOptions } from './repository';
+import { numberOf, numberOrNull } from './row-values';
+import { storageCall } from './storage-call';
+
+const TABLE = 'system_metrics';
+
+const metricInputSchema = z.object({
+  collectedAt: instantSchema.optional(),
+  cpuPercent: z.number().finite().nonnegative().nullish(),
+  memoryUsedBytes: z.number().int().nonnegative().nullish(),
+  memoryTotalBytes: z.number().int().nonnegative().nullish(),
+  activeSessions: z.number().int().nonnegative().nullish(),
+  extra: jsonObjectSchema.optional(),
+});
+
+function toRow(input: SystemMetricInput, now: number): Record<string, string | number | null> {
+  const metric = validateInput(metricInputSchema, input, 'system metric');
+  return {
+    collected_at: metric.collectedAt ?? now,
+    cpu_percent: metric.cpuPercent ?? null,
+    memory_used_bytes: metric.memoryUsedBytes ?? null,
+    memory_total_bytes: metric.memoryTotalBytes ?? null,
+    active_sessions: metric.activeSessions ?? null,
+    extra: JSON.stringify(metric.extra ?? {}),
+  };
+}
+
+function toMetric(row: Record<string, unknown>, logger: Logger | undefined): SystemMetric {
+  const id = numberOf(row.id);
+  return {
+    id,
+    collectedAt: numberOf(row.collected_at),
+    cpuPercent: numberOrNull(row.cpu_percent),
+    memoryUsedBytes: numberOrNull(row.memory_used_bytes),
+    memoryTotalBytes: numberOrNull(row.memory_total_bytes),
+    activeSessions: numberOrNull(row.active_sessions),
+    extra: readJsonColumn(row.extra, jsonObjectSchema, {}, { table: TABLE, column: 'extra', id }, logger),
+  };
+}
+
+/** Samples of the host's resource use. Listings are chronological (`collectedAt`, then id). */
+export class MetricsRepository implements Repository<SystemMetric, number, SystemMetricInput> {
+  private readonly logger: Logger | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly target: QueryTarget,
+    options: RepositoryOptions & { now?: () => number } = {},
+  ) {
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+  }
+
+  async findById(id: number): Promise<SystemMetric | null> {
+    const row = await storageCall(`reading metric ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
+    return row === undefined ? null : toMetric(row, this.logger);
+  }
+
+  async findAll(options?: PageOptions): Promise<SystemMetric[]> {
+    return this.findRange({}, options);
+  }
+
+  /** Samples collected in `[from, to)`. */
+  async findInRange(from: Instant, to: Instant, options?: PageOptions): Promise<SystemMetric[]> {
+    return this.findRange({ from, to }, options);
+  }
+
+  /** The most recent sample, or `null` when there is none. */
+  async latest(): Promise<SystemMetric | null> {
+    const row = await storageCall('reading the latest metric', () =>
+      knexOf(this.target)(TABLE).orderBy([{ column: 'collected_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(),
+    );
+    return row === undefined ? null : toMetric(row, this.logger);
+  }
+
+  /** Records one sample (a metric is never replaced: `save` is `record`). @throws StorageError E1008 */
+  async record(metric: SystemMetricInput): Promise<SystemMetric> {
+    const row = toRow(metric, this.now());
+    const inserted = await storageCall('recording a metric', () => knexOf(this.target)(TABLE).insert(row).returning('id'));
+    const first: unknown = inserted[0];
+    const id = numberOf(typeof first === 'object' && first !== null ? (first as { id: unknown }).id : first);
+    return toMetric({ id, ...row }, this.logger);
+  }
+
+  async save(metric: SystemMetricInput): Promise<SystemMetric> {
+    return this.record(metric);
+  }
+
+  async delete(id: number): Promise<boolean> {
+    const deleted = await storageCall(`deleting metric ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
+    return deleted > 0;
+  }
+
+  /**
+   * Deletes samples older than `retentionMs` before `now`; returns how many.
+   * @throws StorageError E1009 for a negative retention.
+   */
+  async deleteOlderThan(retentionMs: number, now: Instant = this.now()): Promise<number> {
+    if (!Number.isFinite(retentionMs) || retentionMs < 0) {
+      throw new StorageError(ErrorCodes.DB_INVALID_QUERY, `retention must be a non-negative number of milliseconds, got ${String(retentionMs)}`);
+    }
+    const cutoff = toEpochMs(now, 'now') - retentionMs;
+    return storageCall('deleting old metrics', () => knexOf(this.target)(TABLE).where('collected_at', '<', cutoff).delete());
+  }
+
+  private async findRange(range: { from?: Instant; to?: Instant }, options: PageOptions | undefined): Promise<SystemMetric[]> {
+    const { limit, offset } = toPage(options);
+    const { from, to } = toEpochRange(range);
+    const rows = await storageCall('listing metrics', () => {
+      const query = knexOf(this.target)(TABLE);
+      if (from !== null) query.where('collected_at', '>=', from);
+      if (to !== null) query.andWhere('collected_at', '<', to);
+      query.orderBy([{ column: 'collected_at' }, { column: 'id' }]).offset(offset);
+      return limit === null ? query : query.limit(limit);
+    });
+    return rows.map((row: Record<string, unknown>) => toMetric(row, this.logger));
+  }
+}
