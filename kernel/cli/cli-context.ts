@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import { loadConfig, type ResolvedConfig } from '../config';
 import { createLogger, type LoggerLevel } from '../core/logging';
-import { defaultBuiltinPluginDir, JsonFilePluginStateStore, PluginRegistry } from '../core/registry';
+import { defaultBuiltinPluginDir, PluginRegistry } from '../core/registry';
+import { openStore, type Database } from '../services/storage';
+import { DatabasePluginStateStore } from '../services/storage/stores';
 
 /** Options every command accepts (set on the root program). */
 export interface GlobalOptions {
@@ -29,12 +31,22 @@ export async function loadCliContext(options: GlobalOptions, defaultLogLevel?: L
   return { config, configPath: filepath, logger: createLogger({ level }) };
 }
 
+/** Runs `work` with the kernel's store open (connected and migrated), closing it after. */
+export async function withStore<T>(context: CliContext, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openStore(context.config, context.logger);
+  try {
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
 /** A registry over the same plugin dirs and stored choices the kernel uses, discovered. */
-export async function openRegistry(config: ResolvedConfig): Promise<PluginRegistry> {
+export async function openRegistry(config: ResolvedConfig, database: Database): Promise<PluginRegistry> {
   const registry = new PluginRegistry({
     builtinDir: defaultBuiltinPluginDir(),
     userDir: config.plugins.dir,
-    stateStore: new JsonFilePluginStateStore(config.dataDir),
+    stateStore: new DatabasePluginStateStore(database.knex),
     configuredEnabled: config.plugins.enabled,
   });
   await registry.discover();

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Command, CommanderError, Option } from 'commander';
 import { ErrorCodes, isRimuruError, errorMessage } from '../core/errors';
 import { LOGGER_LEVELS } from '../core/logging';
+import { registerDbCommands } from './commands/db';
 import { registerPluginCommands } from './commands/plugin';
 import { registerRunCommand } from './commands/run';
 import { registerStatusCommand } from './commands/status';
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerRunCommand(program, io);
   registerStatusCommand(program, io, version);
   registerPluginCommands(program, io);
+  registerDbCommands(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;
@@ -37,7 +39,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
   try {
     await program.parseAsync(argv);
-    return ExitCode.OK;
+    // A report that printed fine but found a problem (e.g. `status` with the store down) sets
+    // process.exitCode; keep it.
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
   } catch (error) {
     return reportError(io, error);
   }

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { MIGRATIONS } from '../../kernel/services/storage/migrations';
 import { runCli, startCli } from './cli-process';
 
 /**
@@ -71,6 +72,26 @@ describe('rimuru-kernel CLI', () => {
     const after = JSON.parse((await cli('plugin', 'list', '--json')).stdout) as typeof list;
     expect(after.plugins.find((p) => p.name === '@rimuru/example-hello')?.state).toBe('disabled');
     expect((await cli('plugin', 'enable', '@rimuru/example-hello', '--json')).stdout).toMatch(/"state": "enabled"/);
+  });
+
+  it('reports the store: SQLite by default, an unreachable PostgreSQL as exit 1 with the coded error and no password', async () => {
+    const names = MIGRATIONS.map((m) => m.name);
+    expect((await cli('db', 'migrate')).stdout.trim()).toBe(`applied ${names.join(', ')}`);
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { storage: Record<string, unknown> };
+    expect(status.storage).toMatchObject({ dialect: 'sqlite', ok: true, location: path.join(tmp, 'data', 'rimuru.db') });
+
+    expect((await cli('db', 'migrate')).stdout.trim()).toBe(`schema up to date (${names.at(-1)})`);
+    const db = JSON.parse((await cli('db', 'status', '--json')).stdout) as Record<string, unknown>;
+    expect(db).toMatchObject({ ok: true, schema: { pending: [], unknown: [] } });
+
+    env.RIMURU_DATABASE_URL = 'postgres://postgres:hunter2@127.0.0.1:1/nowhere';
+    const down = await cli('status');
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/storage: +postgres — UNREACHABLE: E1001 .*127\.0\.0\.1:1/);
+    expect(down.stdout + down.stderr).not.toContain('hunter2');
+    const run = await cli('run');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/rimuru-kernel: E1001 /);
   });
 
   it('runs: loads the built-in plugins, reports itself in status, and stops cleanly on SIGINT', async () => {

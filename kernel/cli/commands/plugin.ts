@@ -6,7 +6,7 @@ import { resolveLimits } from '../../../sandbox/isolate';
 import { ErrorCodes, PluginError } from '../../core/errors';
 import { parseManifest, type PluginRecord } from '../../core/registry';
 import type { PluginLimits } from '../../../sdk/src/manifest';
-import { loadCliContext, openRegistry, type GlobalOptions } from '../cli-context';
+import { loadCliContext, openRegistry, withStore, type GlobalOptions } from '../cli-context';
 import { readLiveStatus } from '../kernel-status-file';
 import { printJson, renderTable, type CliIo } from '../output';
 
@@ -18,8 +18,9 @@ export function registerPluginCommands(program: Command, io: CliIo): void {
     .description('list every plugin found, built-in and user-installed, with its state')
     .option('--json', 'print the list as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const { config } = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
-      const registry = await openRegistry(config);
+      const context = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
+      const { config } = context;
+      const registry = await withStore(context, (database) => openRegistry(config, database));
       const live = await readLiveStatus(config.dataDir);
       const liveState = new Map(live?.plugins.map((p) => [p.name, p]) ?? []);
       const rows = registry.list().map((record) => ({
@@ -41,8 +42,9 @@ export function registerPluginCommands(program: Command, io: CliIo): void {
     .description("show a plugin's manifest: kind, contributions, permissions, limits, dependencies, bundle")
     .option('--json', 'print the details as JSON')
     .action(async (name: string, options: { json?: boolean }, command: Command) => {
-      const { config } = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
-      const registry = await openRegistry(config);
+      const context = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
+      const { config } = context;
+      const registry = await withStore(context, (database) => openRegistry(config, database));
       const record = findPlugin(registry.list(), name);
       const info = describePlugin(record, config.sandbox.defaults);
       if (options.json) return printJson(io, info);
@@ -85,9 +87,12 @@ export function registerPluginCommands(program: Command, io: CliIo): void {
 }
 
 async function changeEnabled(io: CliIo, command: Command, name: string, enabled: boolean, json: boolean): Promise<void> {
-  const { config } = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
-  const registry = await openRegistry(config);
-  const record = enabled ? await registry.enable(name) : await registry.disable(name);
+  const context = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
+  const { config } = context;
+  const record = await withStore(context, async (database) => {
+    const registry = await openRegistry(config, database);
+    return enabled ? registry.enable(name) : registry.disable(name);
+  });
   const live = await readLiveStatus(config.dataDir);
   if (json) return printJson(io, { name: record.name, state: record.state, reason: record.reason ?? null, kernelRunning: live !== null });
   io.out(`${record.name}: ${record.state}${record.reason ? ` — ${record.reason}` : ''}`);

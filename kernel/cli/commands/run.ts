@@ -20,8 +20,14 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       const startedAt = new Date();
       // Listen before booting: a Ctrl-C during boot, or right after the ready line, must still
       // shut down in order rather than kill the process.
-      const stopSignal = waitForSignal();
-      const kernel = await Kernel.boot({ config, logger });
+      const stop = listenForStopSignal();
+      let kernel: Kernel;
+      try {
+        kernel = await Kernel.boot({ config, logger });
+      } catch (error) {
+        stop.cancel(); // or the keep-alive timer holds a failed boot open forever
+        throw error;
+      }
       const plugins = kernel.registry.list();
       const summary = kernel.summary();
       const status = () => ({
@@ -44,7 +50,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         );
       }
 
-      const signal = await stopSignal;
+      const signal = await stop.signal;
       const deadline = setTimeout(() => {
         io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
         process.exit(ExitCode.FAILURE);
@@ -65,17 +71,22 @@ function describeLoaded(record: PluginRecord): string {
   return `  ${mark} ${record.name}@${record.version} ${record.state}${record.reason ? ` — ${record.reason}` : ''}`;
 }
 
-/** Resolves on SIGINT or SIGTERM. Signal listeners do not keep Node alive, so a timer does. */
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const onSignal = (signal: NodeJS.Signals) => {
-      clearInterval(keepAlive);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
+/** Resolves on SIGINT or SIGTERM. Signal listeners do not keep Node alive, so a timer does until then. */
+function listenForStopSignal(): { signal: Promise<NodeJS.Signals>; cancel(): void } {
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const cancel = () => {
+    clearInterval(keepAlive);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (received) => {
+      cancel();
+      resolve(received);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  return { signal, cancel };
 }

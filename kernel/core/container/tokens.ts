@@ -4,6 +4,7 @@ import type { KvStore } from '../../services/kv';
 import type { Clock } from './clock';
 import type { ResolvedConfig } from '../../config';
 import type { PluginRegistry } from '../registry';
+import type { Database } from '../../services/storage/database';
 import { createServiceToken } from './service-token';
 
 /** The slice of the resolved config the core reads; `ResolvedConfig` satisfies it. */
@@ -20,6 +21,8 @@ export const Tokens = {
   HookExecutionRecorder: createServiceToken<HookExecutionRecorder>('HookExecutionRecorder'),
   PluginRegistry: createServiceToken<PluginRegistryService>('PluginRegistry'),
   KvStore: createServiceToken<KvStore>('KvStore'),
+  /** The kernel's store (SQLite or PostgreSQL), migrated. */
+  Database: createServiceToken<Database>('Database'),
   /** Absolute path of the data directory. */
   DataDir: createServiceToken<string>('DataDir'),
   Clock: createServiceToken<Clock>('Clock'),

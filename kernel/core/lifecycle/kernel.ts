@@ -1,14 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DataSource } from '../../../sandbox/capabilities';
 import type { ResolvedConfig } from '../../config';
-import { JsonFileKvStore } from '../../services/kv';
+import type { Database } from '../../services/storage/database';
+import { openStore } from '../../services/storage/open-store';
+import { DatabaseHookExecutionRecorder, DatabaseKvStore, DatabasePluginStateStore } from '../../services/storage/stores';
 import { createKernelContainer, KernelContainer, KernelHookBus, provideClass, provideValue, systemClock, Tokens } from '../container';
 import { errorMessage } from '../errors';
-import { MemoryHookExecutionRecorder, type HookBus } from '../hooks';
-import { defaultBuiltinPluginDir, JsonFilePluginStateStore, PluginRegistry, type PluginRecord, type PluginState } from '../registry';
+import type { HookBus } from '../hooks';
+import { defaultBuiltinPluginDir, PluginRegistry, type PluginRecord, type PluginState } from '../registry';
 import { PluginRunner } from './plugin-runner';
 
 export interface KernelOptions {
@@ -20,6 +21,8 @@ export interface KernelOptions {
   homeDir?: string;
   /** Kernel data for the `data` capability, once storage provides it. */
   data?: DataSource;
+  /** An open, migrated store to use instead of connecting from `config.database` (the caller closes it). */
+  database?: Database;
 }
 
 export type KernelSummary = Record<PluginState, number> & { discovered: number };
@@ -35,6 +38,7 @@ const STOP_TIMEOUT_MS = 2_000;
 export class Kernel {
   private readonly runners = new Map<string, PluginRunner>();
   private shutdownPromise?: Promise<void>;
+  private stateWrites: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly container: KernelContainer,
@@ -46,32 +50,49 @@ export class Kernel {
   static async boot(options: KernelOptions): Promise<Kernel> {
     const { config, logger } = options;
     await mkdir(config.dataDir, { recursive: true });
+    const database = options.database ?? (await openStore(config, logger));
+    const stateStore = new DatabasePluginStateStore(database.knex);
     const registry = new PluginRegistry({
       builtinDir: options.builtinPluginDir ?? defaultBuiltinPluginDir(),
       userDir: config.plugins.dir,
-      stateStore: new JsonFilePluginStateStore(config.dataDir),
+      stateStore,
       configuredEnabled: config.plugins.enabled,
     });
     const container = await createKernelContainer([
       provideValue(Tokens.Config, config),
       provideValue(Tokens.Logger, logger),
+      // Registered first so it is disposed last, after the services that write to it.
+      provideValue(Tokens.Database, database, { owned: options.database === undefined }),
       provideValue(Tokens.DataDir, config.dataDir),
       provideValue(Tokens.Clock, systemClock),
-      provideValue(Tokens.HookExecutionRecorder, new MemoryHookExecutionRecorder()),
+      provideValue(Tokens.HookExecutionRecorder, new DatabaseHookExecutionRecorder(database.knex, { logger })),
       provideClass(Tokens.HookBus, KernelHookBus),
       provideValue(Tokens.PluginRegistry, registry),
-      provideValue(Tokens.KvStore, new JsonFileKvStore({ dir: join(config.dataDir, 'kv') })),
+      provideValue(Tokens.KvStore, new DatabaseKvStore(database.knex)),
     ]);
     const kernel = new Kernel(container, registry, container.resolve(Tokens.HookBus), options);
-    registry.onStateChange((event) =>
-      logger.debug({ plugin: event.name, from: event.from, to: event.to, reason: event.reason }, 'plugin state'),
-    );
+    kernel.recordStatesIn(stateStore);
     await registry.discover();
     await kernel.startPlugins();
     const summary = kernel.summary();
     // A notification: nothing to chain or abort, so the handlers run side by side.
     await kernel.hookBus.emitParallel('KernelReady', { plugins: summary.discovered, running: summary.running });
     return kernel;
+  }
+
+  /**
+   * Mirrors every state change into the `plugins` table, so `plugin list` from another process
+   * (or machine, on PostgreSQL) sees live states. Writes are chained so a quick
+   * loaded → running cannot land in the wrong order; shutdown waits for the last one.
+   */
+  private recordStatesIn(stateStore: DatabasePluginStateStore): void {
+    const { logger } = this.options;
+    this.registry.onStateChange((event) => {
+      logger.debug({ plugin: event.name, from: event.from, to: event.to, reason: event.reason }, 'plugin state');
+      this.stateWrites = this.stateWrites
+        .then(() => stateStore.recordState(event.record))
+        .catch((error: unknown) => logger.warn({ plugin: event.name, err: errorMessage(error) }, 'could not record plugin state'));
+    });
   }
 
   /**
@@ -161,6 +182,7 @@ export class Kernel {
       await this.hookBus.emitSeries('PluginUnloaded', { plugin: runner.name, reason }).catch(() => undefined);
     }
     this.runners.clear();
+    await this.stateWrites;
     const failures = await this.container.dispose();
     for (const failure of failures) logger.warn({ failure }, 'disposal failed');
   }

@@ -10,3 +10,4 @@ export * from './retry';
 export * from './bulk';
 export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
+export { openStore } from './open-store';

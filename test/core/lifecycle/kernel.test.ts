@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import { resolveConfig, type ResolvedConfig } from '../../../kernel/config';
 import { Kernel } from '../../../kernel/core/lifecycle';
 import { createLogger } from '../../../kernel/core/logging';
-import { JsonFileKvStore } from '../../../kernel/services/kv';
+import { Database, databaseOptionsFromConfig } from '../../../kernel/services/storage';
+import { DatabaseKvStore } from '../../../kernel/services/storage/stores';
 import type { RimuruConfig } from '../../../sdk/src/config';
 import { writeSdkPlugin } from '../../fixtures/kernel/sdk-plugin';
 import { writePlugin } from '../../fixtures/registry/write-plugin';
@@ -56,12 +57,17 @@ async function boot(overrides: RimuruConfig = {}): Promise<Kernel> {
   return kernel;
 }
 
-/** A plugin's kv entries as the next kernel would see them (a fresh store over the same dir). */
+/** A plugin's kv entries as another process would see them: a fresh connection to the kernel's store. */
 async function kvOf(plugin: string): Promise<Record<string, unknown>> {
-  const store = new JsonFileKvStore({ dir: path.join(tmp, 'data', 'kv') });
-  const entries: Record<string, unknown> = {};
-  for (const key of await store.keys(plugin)) entries[key] = await store.get(plugin, key);
-  return entries;
+  const db = await Database.connect(databaseOptionsFromConfig(configFor()));
+  try {
+    const store = new DatabaseKvStore(db.knex);
+    const entries: Record<string, unknown> = {};
+    for (const key of await store.keys(plugin)) entries[key] = await store.get(plugin, key);
+    return entries;
+  } finally {
+    await db.close();
+  }
 }
 
 /** The states a plugin went through, read from the kernel's debug log. */

@@ -260,6 +260,11 @@ export class Database {
     return this.closing;
   }
 
+  /** The container disposes root services with `dispose()`: same as `close()`. */
+  dispose(): Promise<void> {
+    return this.close();
+  }
+
   get isClosed(): boolean {
     return this.closing !== undefined;
   }
