@@ -5,6 +5,7 @@ import type { DataSource } from '../../../sandbox/capabilities';
 import type { ResolvedConfig } from '../../config';
 import type { Database } from '../../services/storage/database';
 import { openStore } from '../../services/storage/open-store';
+import { StorageDataSource } from '../../services/storage/storage-data-source';
 import { DatabaseHookExecutionRecorder, DatabaseKvStore, DatabasePluginStateStore } from '../../services/storage/stores';
 import { createKernelContainer, KernelContainer, KernelHookBus, provideClass, provideValue, systemClock, Tokens } from '../container';
 import { errorMessage } from '../errors';
@@ -19,7 +20,7 @@ export interface KernelOptions {
   builtinPluginDir?: string;
   env?: Record<string, string | undefined>;
   homeDir?: string;
-  /** Kernel data for the `data` capability, once storage provides it. */
+  /** Kernel data for the `data` capability; default: reads of the kernel's store. */
   data?: DataSource;
   /** An open, migrated store to use instead of connecting from `config.database` (the caller closes it). */
   database?: Database;
@@ -70,7 +71,10 @@ export class Kernel {
       provideValue(Tokens.PluginRegistry, registry),
       provideValue(Tokens.KvStore, new DatabaseKvStore(database.knex)),
     ]);
-    const kernel = new Kernel(container, registry, container.resolve(Tokens.HookBus), options);
+    const kernel = new Kernel(container, registry, container.resolve(Tokens.HookBus), {
+      ...options,
+      data: options.data ?? new StorageDataSource(database),
+    });
     kernel.recordStatesIn(stateStore);
     await registry.discover();
     await kernel.startPlugins();
@@ -189,7 +193,7 @@ export class Kernel {
 }
 
 /** Groups plugins (given in dependency order) so that each group only depends on earlier ones. */
-function dependencyLevels(ordered: readonly PluginRecord[]): PluginRecord[][] {
+export function dependencyLevels(ordered: readonly PluginRecord[]): PluginRecord[][] {
   const depth = new Map<string, number>();
   const levels: PluginRecord[][] = [];
   for (const record of ordered) {

@@ -11,3 +11,4 @@ export * from './bulk';
 export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
 export { openStore } from './open-store';
+export { StorageDataSource, DATA_QUERY_MAX_ROWS } from './storage-data-source';

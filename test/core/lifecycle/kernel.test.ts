@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { resolveConfig, type ResolvedConfig } from '../../../kernel/config';
-import { Kernel } from '../../../kernel/core/lifecycle';
+import { dependencyLevels, Kernel } from '../../../kernel/core/lifecycle';
+import type { PluginRecord } from '../../../kernel/core/registry';
 import { createLogger } from '../../../kernel/core/logging';
 import { Database, databaseOptionsFromConfig } from '../../../kernel/services/storage';
 import { DatabaseKvStore } from '../../../kernel/services/storage/stores';
+import { SessionRepository } from '../../../kernel/services/storage/repositories';
 import type { RimuruConfig } from '../../../sdk/src/config';
 import { writeSdkPlugin } from '../../fixtures/kernel/sdk-plugin';
 import { writePlugin } from '../../fixtures/registry/write-plugin';
@@ -155,7 +157,7 @@ describe('Kernel', () => {
     expect(k.registry.get('dependent')?.reason).toMatch(/base/);
   });
 
-  it('starts a dependency before its dependents, and independent plugins side by side', async () => {
+  it('starts a dependency before its dependents', async () => {
     await writeSdkPlugin(pluginsDir, { name: 'base', source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'loner', source: GOOD });
@@ -166,8 +168,28 @@ describe('Kernel', () => {
       .filter((entry) => entry.msg === 'plugin state' && (entry.to === 'loaded' || entry.to === 'running'))
       .map((entry) => `${entry.plugin}:${entry.to}`);
     expect(transitions.indexOf('base:running')).toBeLessThan(transitions.indexOf('dependent:loaded'));
-    // base and loner are one level: both are loaded before either finishes starting.
-    expect(transitions.indexOf('loner:loaded')).toBeLessThan(transitions.indexOf('base:running'));
+  });
+
+  it('answers the data capability from the store for the kinds a manifest lists, and refuses the rest', async () => {
+    const reader = `
+      import { definePlugin, type PluginContext } from '@rimuru/sdk';
+      export default definePlugin({ kind: 'view', methods: {
+        sessions: (ctx: PluginContext) => ctx.data.query('sessions', { limit: 10 }),
+        costs: (ctx: PluginContext) => ctx.data.query('costs', {}),
+        bad: (ctx: PluginContext) => ctx.data.query('sessions', { colour: 'red' }),
+      } });`;
+    await writeSdkPlugin(pluginsDir, { name: 'reader', kind: 'view', permissions: { data: ['sessions'] }, source: reader });
+    const k = await boot();
+    const db = await Database.connect(databaseOptionsFromConfig(configFor()));
+    try {
+      await new SessionRepository(db).save({ id: 'codex:s1', agentId: 'codex', agentType: 'codex', externalId: 's1', startedAt: Date.UTC(2026, 10, 20), projectPath: '/p' });
+    } finally {
+      await db.close();
+    }
+    const sandbox = k.plugin('reader')!.live!;
+    expect(await sandbox.invoke('sessions', [])).toEqual([expect.objectContaining({ id: 'codex:s1', agentType: 'codex', projectPath: '/p' })]);
+    await expect(sandbox.invoke('costs', [])).rejects.toMatchObject({ code: 'E2004' });
+    await expect(sandbox.invoke('bad', [])).rejects.toMatchObject({ code: 'E2010' });
   });
 
   it('refuses a bundle whose kind differs from its manifest', async () => {
@@ -189,5 +211,15 @@ describe('Kernel', () => {
     expect(k.registry.get('bad-activate')?.state).toBe('errored');
     expect(k.registry.get('bad-activate')?.reason).toMatch(/no config/);
     expect(k.registry.get('good')?.state).toBe('running');
+  });
+});
+
+describe('dependencyLevels', () => {
+  const rec = (name: string, dependencies: Record<string, string> = {}) =>
+    ({ name, manifest: { rimuru: { dependencies } } }) as unknown as PluginRecord;
+
+  it('puts plugins that need nothing from each other in one level, dependents after what they need', () => {
+    const levels = dependencyLevels([rec('a'), rec('x'), rec('b', { a: '^1' }), rec('c', { b: '^1', x: '^1' }), rec('y')]);
+    expect(levels.map((level) => level.map((r) => r.name))).toEqual([['a', 'x', 'y'], ['b'], ['c']]);
   });
 });
