@@ -127,7 +127,8 @@ export class CostAggregator {
 
   /** First and last `recordedAt` the report can hold (cheap: both ends of an index), or `null` for none. */
   private async recordedBounds(query: UsageQuery): Promise<{ first: number; last: number } | null> {
-    const sql = 'select min(recorded_at) as first, max(recorded_at) as last from usage_records';
+    // Two subqueries: SQLite reads one end of the index for a lone min() or max(), but scans it all for both together.
+    const sql = 'select (select min(recorded_at) from usage_records) as first, (select max(recorded_at) from usage_records) as last';
     const result: unknown = await storageCall('finding the time span of usage records', () => knexOf(this.target).raw(sql));
     const rows = targetDialect(this.target) === 'postgres' ? (result as { rows: Array<Record<string, unknown>> }).rows : (result as Array<Record<string, unknown>>);
     const first = numberOrNull(rows[0]?.first);

@@ -22,17 +22,14 @@ const COLUMNS = `bucket, agent_type, model, record_count, ${SUMMED.join(', ')}`;
 const MERGED_SUMS = `sum(record_count), ${SUMMED.map((column) => `sum(${column})`).join(', ')}`;
 // A key whose deltas cancel out (its records were deleted) disappears when merged.
 const NOT_ALL_ZERO = `sum(record_count) <> 0 or ${SUMMED.map((column) => `sum(${column}) <> 0`).join(' or ')}`;
-// Buckets holding a key with more than one row among those added since the last compaction.
-const FRAGMENTED_BUCKETS =
-  'select distinct n.bucket from usage_rollups n where n.id > ? and exists (select 1 from usage_rollups o ' +
-  'where o.bucket = n.bucket and o.agent_type = n.agent_type and o.model = n.model and o.id <> n.id)';
-const BUCKETS_PER_STATEMENT = 500;
+// Rollup rows added since the last compaction: how many, and the buckets they span.
+const NEW_ROWS = 'select count(*) as n, min(bucket) as first, max(bucket) as last from usage_rollups where id > ?';
 
 /** What a refresh did. */
 export interface RollupRefresh {
   /** SQLite: usage records folded into the rollups (0 on PostgreSQL, where triggers do it). */
   folded: number;
-  /** Buckets whose deltas were merged into one row per key. */
+  /** Width, in buckets, of the span whose deltas were merged into one row per key (0: none needed). */
   compactedBuckets: number;
   /** PostgreSQL: another kernel was compacting, so this one did not. */
   skipped: boolean;
@@ -102,20 +99,26 @@ function refreshSqliteNow(connection: BetterSqlite3.Database): RollupRefresh {
       .run(state.folded, newest).changes;
     connection.prepare('update usage_rollup_state set last_record_id = ? where id = 1').run(newest);
   }
-  const buckets = (connection.prepare(FRAGMENTED_BUCKETS).raw().all(state.compacted) as Array<[number]>).map(([bucket]) => bucket);
-  for (let start = 0; start < buckets.length; start += BUCKETS_PER_STATEMENT) {
-    const list = buckets.slice(start, start + BUCKETS_PER_STATEMENT).join(', ');
-    const before = (connection.prepare('select coalesce(max(id), 0) as id from usage_rollups').get() as { id: number }).id;
-    connection
-      .prepare(
-        `insert into usage_rollups (${COLUMNS}) select bucket, agent_type, model, ${MERGED_SUMS} from usage_rollups ` +
-          `where bucket in (${list}) group by bucket, agent_type, model having ${NOT_ALL_ZERO}`,
-      )
-      .run();
-    connection.prepare(`delete from usage_rollups where id <= ? and bucket in (${list})`).run(before);
+  const added = connection.prepare(NEW_ROWS).get(state.compacted) as { n: number; first: number | null; last: number | null };
+  let compactedBuckets = 0;
+  // A fold adds one row per key; it needs merging only where the span already had rows (or
+  // update/delete triggers added deltas beside it).
+  if (added.first !== null && added.last !== null) {
+    const older = connection.prepare('select count(*) as n from usage_rollups where bucket between ? and ? and id <= ?').get(added.first, added.last, state.compacted) as { n: number };
+    if (older.n > 0 || added.n > folded) {
+      const before = (connection.prepare('select coalesce(max(id), 0) as id from usage_rollups').get() as { id: number }).id;
+      connection
+        .prepare(
+          `insert into usage_rollups (${COLUMNS}) select bucket, agent_type, model, ${MERGED_SUMS} from usage_rollups ` +
+            `where bucket between ? and ? group by bucket, agent_type, model having ${NOT_ALL_ZERO}`,
+        )
+        .run(added.first, added.last);
+      connection.prepare('delete from usage_rollups where id <= ? and bucket between ? and ?').run(before, added.first, added.last);
+      compactedBuckets = added.last - added.first + 1;
+    }
   }
   connection.prepare('update usage_rollup_state set compacted_rollup_id = (select coalesce(max(id), 0) from usage_rollups) where id = 1').run();
-  return { folded, compactedBuckets: buckets.length, skipped: false };
+  return { folded, compactedBuckets, skipped: false };
 }
 
 // ---- PostgreSQL: triggers keep the rollups current; only compaction is left. ----
@@ -126,22 +129,25 @@ async function refreshPostgres(target: QueryTarget): Promise<RollupRefresh> {
     if ((lock as { rows: Array<{ locked: boolean }> }).rows[0]?.locked !== true) return { folded: 0, compactedBuckets: 0, skipped: true };
     const state = await trx.raw('select coalesce((select compacted_rollup_id from usage_rollup_state where id = 1), 0) as compacted');
     const compacted = numberOf((state as { rows: Array<{ compacted: unknown }> }).rows[0]?.compacted);
-    const fragmented = await trx.raw(FRAGMENTED_BUCKETS, [compacted]);
-    const buckets = (fragmented as { rows: Array<{ bucket: unknown }> }).rows.map((row) => numberOf(row.bucket));
-    for (let start = 0; start < buckets.length; start += BUCKETS_PER_STATEMENT) {
-      const list = buckets.slice(start, start + BUCKETS_PER_STATEMENT).join(', ');
+    const added = (await trx.raw(NEW_ROWS, [compacted])) as { rows: Array<{ first: unknown; last: unknown }> };
+    const first = added.rows[0]?.first;
+    const last = added.rows[0]?.last;
+    let compactedBuckets = 0;
+    if (first !== null && first !== undefined && last !== null && last !== undefined) {
       // One statement: the deltas deleted are exactly those summed, whatever commits meanwhile.
       await trx.raw(
-        `with moved as (delete from usage_rollups where bucket in (${list}) returning ${COLUMNS}) ` +
+        `with moved as (delete from usage_rollups where bucket between ? and ? returning ${COLUMNS}) ` +
           `insert into usage_rollups (${COLUMNS}) select bucket, agent_type, model, ${MERGED_SUMS} from moved ` +
           `group by bucket, agent_type, model having ${NOT_ALL_ZERO}`,
+        [numberOf(first), numberOf(last)],
       );
+      compactedBuckets = numberOf(last) - numberOf(first) + 1;
     }
     await trx.raw(
       'insert into usage_rollup_state (id, last_record_id, compacted_rollup_id) select 1, 0, coalesce(max(id), 0) from usage_rollups ' +
         'on conflict (id) do update set compacted_rollup_id = excluded.compacted_rollup_id',
     );
-    return { folded: 0, compactedBuckets: buckets.length, skipped: false };
+    return { folded: 0, compactedBuckets, skipped: false };
   };
   return target instanceof Database ? target.knex.transaction(run) : target.transaction(run);
 }
