@@ -12,3 +12,6 @@ export { MIGRATIONS } from './migrations';
 export type { Migration } from './migrations';
 export { openStore } from './open-store';
 export { StorageDataSource, DATA_QUERY_MAX_ROWS } from './storage-data-source';
+export * from './types';
+export * from './repositories';
+export * from './aggregators';
