@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ErrorCodes, StorageError } from '../../../core/errors';
-import { knexOf, targetDialect, type QueryTarget } from '../repositories/query-target';
-import { numberOrNull } from '../repositories/row-values';
+import { knexOf, type QueryTarget } from '../repositories/query-target';
+import { numberOrNull, rawRows } from '../repositories/row-values';
 import { storageCall } from '../repositories/storage-call';
 import type { AgentUsage, CostFilter, CostPeriod, CostReport, CostReportOptions, ModelUsage, TimeRange, UsageTotals } from '../types';
 import { readUsageGroups, toUsageQuery } from './usage-reader';
@@ -129,8 +129,7 @@ export class CostAggregator {
   private async recordedBounds(query: UsageQuery): Promise<{ first: number; last: number } | null> {
     // Two subqueries: SQLite reads one end of the index for a lone min() or max(), but scans it all for both together.
     const sql = 'select (select min(recorded_at) from usage_records) as first, (select max(recorded_at) from usage_records) as last';
-    const result: unknown = await storageCall('finding the time span of usage records', () => knexOf(this.target).raw(sql));
-    const rows = targetDialect(this.target) === 'postgres' ? (result as { rows: Array<Record<string, unknown>> }).rows : (result as Array<Record<string, unknown>>);
+    const rows = rawRows(await storageCall('finding the time span of usage records', () => knexOf(this.target).raw(sql)));
     const first = numberOrNull(rows[0]?.first);
     const last = numberOrNull(rows[0]?.last);
     if (first === null || last === null) return null;

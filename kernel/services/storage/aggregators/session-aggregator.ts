@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import { ErrorCodes, StorageError } from '../../../core/errors';
 import { toEpochRange, type EpochRange } from '../repositories/instant';
-import { knexOf, targetDialect, type QueryTarget } from '../repositories/query-target';
-import { numberOf, numberOrNull, stringOrNull } from '../repositories/row-values';
+import { knexOf, type QueryTarget } from '../repositories/query-target';
+import { numberOf, numberOrNull, rawRows, stringOrNull } from '../repositories/row-values';
 import { storageCall } from '../repositories/storage-call';
 import { SESSION_STATUSES, type AgentSessionCount, type ProjectUsage, type SessionDayCount, type SessionDurationStats, type SessionStatus, type TimeRange } from '../types';
-import { localDaySql } from './usage-totals-query';
+import { localDaySql, usageSumsOf } from './usage-totals-query';
 import { byCostThenName, toUsageTotals } from './usage-totals';
 import { checkTimeZone, DAY_MS, localDayStart, offsetSpans, periodOfDay } from './zoned-periods';
 
@@ -108,22 +108,13 @@ export class SessionAggregator {
       .map((row) => ({
         projectPath: stringOrNull(row.project_path),
         sessions: numberOf(row.sessions),
-        ...toUsageTotals({
-          records: numberOf(row.n),
-          inputTokens: numberOf(row.input_tokens),
-          outputTokens: numberOf(row.output_tokens),
-          cacheWriteTokens: numberOf(row.cache_write_tokens),
-          cacheReadTokens: numberOf(row.cache_read_tokens),
-          reasoningTokens: numberOf(row.reasoning_tokens),
-          costUsd: numberOf(row.cost_usd),
-        }),
+        ...toUsageTotals(usageSumsOf(row)),
       }))
       .sort(byCostThenName((item) => item.projectPath ?? ''))
       .slice(0, limit);
   }
 
   private async rows(operation: string, sql: string, bindings: Knex.Value[]): Promise<Array<Record<string, unknown>>> {
-    const result: unknown = await storageCall(operation, () => knexOf(this.target).raw(sql, bindings));
-    return targetDialect(this.target) === 'postgres' ? (result as { rows: Array<Record<string, unknown>> }).rows : (result as Array<Record<string, unknown>>);
+    return rawRows(await storageCall(operation, () => knexOf(this.target).raw(sql, bindings)));
   }
 }

@@ -4,7 +4,7 @@ import { Database } from '../database/database';
 import { rawConnectionOf } from '../database/raw-connection';
 import { toStorageError } from '../database/to-storage-error';
 import { knexOf, targetDialect, type QueryTarget } from '../repositories/query-target';
-import { numberOf } from '../repositories/row-values';
+import { numberOf, rawRows } from '../repositories/row-values';
 
 /**
  * Maintenance of `usage_rollups` (see migration 0002): quarter-hour sums of usage records
@@ -43,9 +43,7 @@ export async function rollupBacklog(target: QueryTarget): Promise<number> {
       ? `select coalesce((select max(id) from usage_records), 0) - ${SQLITE_FOLDED_UP_TO} as backlog`
       : 'select coalesce((select max(id) from usage_rollups), 0) - coalesce((select compacted_rollup_id from usage_rollup_state where id = 1), 0) as backlog';
   try {
-    const result: unknown = await knex.raw(sql);
-    const rows = Array.isArray(result) ? (result as Array<Record<string, unknown>>) : (result as { rows: Array<Record<string, unknown>> }).rows;
-    return numberOf(rows[0]?.backlog);
+    return numberOf(rawRows(await knex.raw(sql))[0]?.backlog);
   } catch (error) {
     throw toStorageError(error, { operation: 'measuring the usage rollup backlog', sql });
   }
@@ -125,13 +123,12 @@ function refreshSqliteNow(connection: BetterSqlite3.Database): RollupRefresh {
 
 async function refreshPostgres(target: QueryTarget): Promise<RollupRefresh> {
   const run = async (trx: Knex.Transaction): Promise<RollupRefresh> => {
-    const lock = await trx.raw(`select pg_try_advisory_xact_lock(hashtext(current_schema() || '.usage_rollups')) as locked`);
-    if ((lock as { rows: Array<{ locked: boolean }> }).rows[0]?.locked !== true) return { folded: 0, compactedBuckets: 0, skipped: true };
-    const state = await trx.raw('select coalesce((select compacted_rollup_id from usage_rollup_state where id = 1), 0) as compacted');
-    const compacted = numberOf((state as { rows: Array<{ compacted: unknown }> }).rows[0]?.compacted);
-    const added = (await trx.raw(NEW_ROWS, [compacted])) as { rows: Array<{ first: unknown; last: unknown }> };
-    const first = added.rows[0]?.first;
-    const last = added.rows[0]?.last;
+    const [lock] = rawRows(await trx.raw(`select pg_try_advisory_xact_lock(hashtext(current_schema() || '.usage_rollups')) as locked`));
+    if (lock?.locked !== true) return { folded: 0, compactedBuckets: 0, skipped: true };
+    const [state] = rawRows(await trx.raw('select coalesce((select compacted_rollup_id from usage_rollup_state where id = 1), 0) as compacted'));
+    const [added] = rawRows(await trx.raw(NEW_ROWS, [numberOf(state?.compacted)]));
+    const first = added?.first;
+    const last = added?.last;
     let compactedBuckets = 0;
     if (first !== null && first !== undefined && last !== null && last !== undefined) {
       // One statement: the deltas deleted are exactly those summed, whatever commits meanwhile.

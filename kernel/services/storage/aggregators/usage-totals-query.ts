@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../database/raw-connection';
-import { numberOf } from '../repositories/row-values';
+import { numberOf, rawRows } from '../repositories/row-values';
 import { ROLLUP_BUCKET_MS, SQLITE_FOLDED_UP_TO } from './usage-rollups';
 import { DAY_MS, spansAlignTo, type OffsetSpan } from './zoned-periods';
 
@@ -178,11 +178,17 @@ export async function queryUsageGroups(knex: Knex, dialect: Dialect, query: Usag
     `select ${[...keys, sums].join(', ')} from (${parts.map((part) => part.sql).join(' union all ')}) x` +
     (keys.length > 0 ? ` group by ${keys.map((_, index) => index + 1).join(', ')} having sum(x.n) <> 0` : '');
   const result: unknown = await knex.raw(sql, parts.flatMap((part) => part.bindings));
-  const rows = (dialect === 'postgres' ? (result as { rows: Array<Record<string, unknown>> }).rows : (result as Array<Record<string, unknown>>)) ?? [];
-  return rows.map((row) => ({
+  return rawRows(result).map((row) => ({
     day: spans === undefined ? null : numberOf(row.day),
     agentType: grouping.agent === true ? String(row.agent_type) : null,
     model: grouping.model === true ? String(row.model) : null,
+    ...usageSumsOf(row),
+  }));
+}
+
+/** The sums of a row with columns `n` and the summed columns' names. */
+export function usageSumsOf(row: Record<string, unknown>): UsageSums {
+  return {
     records: numberOf(row.n),
     inputTokens: numberOf(row.input_tokens),
     outputTokens: numberOf(row.output_tokens),
@@ -190,5 +196,5 @@ export async function queryUsageGroups(knex: Knex, dialect: Dialect, query: Usag
     cacheReadTokens: numberOf(row.cache_read_tokens),
     reasoningTokens: numberOf(row.reasoning_tokens),
     costUsd: numberOf(row.cost_usd),
-  }));
+  };
 }

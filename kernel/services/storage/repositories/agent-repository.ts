@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { AGENT_STATUSES, type Agent, type AgentInput, type AgentStatus, type PageOptions } from '../types';
 import { instantSchema, jsonObjectSchema, stringListSchema, validateInput } from './input-validation';
-import { toPage } from './instant';
 import { readJsonColumn } from './json-column';
-import { knexOf, type QueryTarget } from './query-target';
+import type { QueryTarget } from './query-target';
 import type { Repository, RepositoryOptions } from './repository';
 import { numberOf, stringOrNull } from './row-values';
 import { storageCall } from './storage-call';
+import { TableRepository } from './table-repository';
 
 const TABLE = 'agents';
 
@@ -72,60 +72,44 @@ function toAgent(row: Record<string, unknown>, logger: Logger | undefined): Agen
 }
 
 /** Agents found on the machines that share this store. Listings are ordered by id. */
-export class AgentRepository implements Repository<Agent, string, AgentInput> {
-  private readonly logger: Logger | undefined;
-
-  constructor(
-    private readonly target: QueryTarget,
-    options: RepositoryOptions = {},
-  ) {
-    this.logger = options.logger;
+export class AgentRepository extends TableRepository<Agent> implements Repository<Agent, string, AgentInput> {
+  constructor(target: QueryTarget, options: RepositoryOptions = {}) {
+    super(target, TABLE, toAgent, options);
   }
 
   async findById(id: string): Promise<Agent | null> {
-    const row = await storageCall(`reading agent ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
-    return row === undefined ? null : toAgent(row, this.logger);
+    return this.one(`reading agent ${id}`, (query) => query.where({ id }));
   }
 
   async findAll(options?: PageOptions): Promise<Agent[]> {
-    return this.list('listing agents', {}, options);
+    return this.many('listing agents', (query) => query.orderBy('id'), options);
   }
 
   async findByType(agentType: string, options?: PageOptions): Promise<Agent[]> {
-    return this.list(`listing agents of type ${agentType}`, { agent_type: agentType }, options);
+    return this.many(`listing agents of type ${agentType}`, (query) => query.where({ agent_type: agentType }).orderBy('id'), options);
   }
 
   /** Agents whose status is `active`. */
   async findActive(options?: PageOptions): Promise<Agent[]> {
-    return this.list('listing active agents', { status: 'active' }, options);
+    return this.many('listing active agents', (query) => query.where({ status: 'active' }).orderBy('id'), options);
   }
 
-  /** How many agents there are, optionally of one status. */
+  /** How many agents there are, optionally of one status and type. */
   async count(filter: { status?: AgentStatus; agentType?: string } = {}): Promise<number> {
     const where: Record<string, string> = {};
     if (filter.status !== undefined) where.status = filter.status;
     if (filter.agentType !== undefined) where.agent_type = filter.agentType;
-    const row = await storageCall('counting agents', () => knexOf(this.target)(TABLE).where(where).count({ n: '*' }).first());
+    const row = await storageCall('counting agents', () => this.knex(TABLE).where(where).count({ n: '*' }).first());
     return numberOf(row?.n);
   }
 
   async save(agent: AgentInput): Promise<Agent> {
     const row = toRow(agent);
-    await storageCall(`saving agent ${row.id}`, () => knexOf(this.target)(TABLE).insert(row).onConflict('id').merge());
+    await storageCall(`saving agent ${row.id}`, () => this.knex(TABLE).insert(row).onConflict('id').merge());
     return toAgent({ ...row }, this.logger);
   }
 
   async delete(id: string): Promise<boolean> {
-    const deleted = await storageCall(`deleting agent ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
-    return deleted > 0;
-  }
-
-  private async list(operation: string, where: Record<string, string>, options: PageOptions | undefined): Promise<Agent[]> {
-    const { limit, offset } = toPage(options);
-    const rows = await storageCall(operation, () => {
-      const query = knexOf(this.target)(TABLE).where(where).orderBy('id').offset(offset);
-      return limit === null ? query : query.limit(limit);
-    });
-    return rows.map((row: Record<string, unknown>) => toAgent(row, this.logger));
+    return this.deleteWhere(`deleting agent ${id}`, { id });
   }
 }

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { errorMessage } from '../../../core/errors';
 import { readUsageGroups, toUsageQuery } from '../aggregators/usage-reader';
@@ -7,13 +6,14 @@ import { byCostThenName, toUsageTotals } from '../aggregators/usage-totals';
 import { upsertUsageRecords, type UpsertUsageOptions, type UpsertUsageResult } from '../bulk/upsert-usage-records';
 import { toUsageRows, type UsageRecordInput } from '../bulk/usage-record-input';
 import type { CostFilter, CostRecord, Instant, ModelUsage, PageOptions, TimeRange } from '../types';
-import { toEpochMs, toEpochRange, toPage } from './instant';
+import { toEpochMs, toEpochRange } from './instant';
 import { stringListSchema } from './input-validation';
 import { readJsonColumn } from './json-column';
-import { knexOf, type QueryTarget } from './query-target';
+import type { QueryTarget } from './query-target';
 import type { Repository, RepositoryOptions } from './repository';
 import { numberOf, stringOrNull } from './row-values';
 import { storageCall } from './storage-call';
+import { TableRepository } from './table-repository';
 
 const TABLE = 'usage_records';
 
@@ -46,24 +46,17 @@ export type CostListOptions = PageOptions & TimeRange;
  * Usage records and their costs (`usage_records`), keyed by id and unique on `dedupKey`.
  * Listings are chronological (`recordedAt`, then id). Sums go through the quarter-hour rollups.
  */
-export class CostRepository implements Repository<CostRecord, number, UsageRecordInput> {
-  private readonly logger: Logger | undefined;
-
-  constructor(
-    private readonly target: QueryTarget,
-    options: RepositoryOptions = {},
-  ) {
-    this.logger = options.logger;
+export class CostRepository extends TableRepository<CostRecord> implements Repository<CostRecord, number, UsageRecordInput> {
+  constructor(target: QueryTarget, options: RepositoryOptions = {}) {
+    super(target, TABLE, toCostRecord, options);
   }
 
   async findById(id: number): Promise<CostRecord | null> {
-    const row = await storageCall(`reading usage record ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
-    return row === undefined ? null : toCostRecord(row, this.logger);
+    return this.one(`reading usage record ${id}`, (query) => query.where({ id }));
   }
 
   async findByDedupKey(dedupKey: string): Promise<CostRecord | null> {
-    const row = await storageCall(`reading usage record ${dedupKey}`, () => knexOf(this.target)(TABLE).where({ dedup_key: dedupKey }).first());
-    return row === undefined ? null : toCostRecord(row, this.logger);
+    return this.one(`reading usage record ${dedupKey}`, (query) => query.where({ dedup_key: dedupKey }));
   }
 
   async findAll(options?: CostListOptions): Promise<CostRecord[]> {
@@ -108,11 +101,10 @@ export class CostRepository implements Repository<CostRecord, number, UsageRecor
       recorded_at: row.recordedAt,
       flags: row.flags,
     };
-    const stored = await storageCall(`saving usage record ${row.dedupKey}`, async () => {
-      await knexOf(this.target)(TABLE).insert(columns).onConflict('dedup_key').merge();
-      return knexOf(this.target)(TABLE).where({ dedup_key: row.dedupKey }).first();
-    });
-    return toCostRecord(stored, this.logger);
+    await storageCall(`saving usage record ${row.dedupKey}`, () => this.knex(TABLE).insert(columns).onConflict('dedup_key').merge());
+    const stored = await this.findByDedupKey(row.dedupKey);
+    if (stored === null) throw new TypeError(`usage record ${row.dedupKey} vanished right after it was saved`);
+    return stored;
   }
 
   /**
@@ -133,8 +125,7 @@ export class CostRepository implements Repository<CostRecord, number, UsageRecor
   }
 
   async delete(id: number): Promise<boolean> {
-    const deleted = await storageCall(`deleting usage record ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
-    return deleted > 0;
+    return this.deleteWhere(`deleting usage record ${id}`, { id });
   }
 
   /** Total cost in USD of the records since `since` (inclusive) that match `filter`. */
@@ -151,15 +142,16 @@ export class CostRepository implements Repository<CostRecord, number, UsageRecor
   }
 
   private async list(operation: string, where: Record<string, string>, options: CostListOptions | undefined): Promise<CostRecord[]> {
-    const { limit, offset } = toPage(options);
     const { from, to } = toEpochRange(options);
-    const rows = await storageCall(operation, () => {
-      const query: Knex.QueryBuilder = knexOf(this.target)(TABLE).where(where);
-      if (from !== null) query.andWhere('recorded_at', '>=', from);
-      if (to !== null) query.andWhere('recorded_at', '<', to);
-      query.orderBy([{ column: 'recorded_at' }, { column: 'id' }]).offset(offset);
-      return limit === null ? query : query.limit(limit);
-    });
-    return rows.map((row: Record<string, unknown>) => toCostRecord(row, this.logger));
+    return this.many(
+      operation,
+      (query) => {
+        query.where(where);
+        if (from !== null) query.andWhere('recorded_at', '>=', from);
+        if (to !== null) query.andWhere('recorded_at', '<', to);
+        return query.orderBy([{ column: 'recorded_at' }, { column: 'id' }]);
+      },
+      options,
+    );
   }
 }

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { ErrorCodes, StorageError } from '../../../core/errors';
 import type { Instant, PageOptions, SystemMetric, SystemMetricInput } from '../types';
 import { instantSchema, jsonObjectSchema, validateInput } from './input-validation';
-import { toEpochMs, toEpochRange, toPage } from './instant';
+import { toEpochMs, toEpochRange } from './instant';
 import { readJsonColumn } from './json-column';
-import { knexOf, type QueryTarget } from './query-target';
+import type { QueryTarget } from './query-target';
 import type { Repository, RepositoryOptions } from './repository';
 import { numberOf, numberOrNull } from './row-values';
 import { storageCall } from './storage-call';
+import { TableRepository } from './table-repository';
 
 const TABLE = 'system_metrics';
 
@@ -47,21 +48,16 @@ function toMetric(row: Record<string, unknown>, logger: Logger | undefined): Sys
 }
 
 /** Samples of the host's resource use. Listings are chronological (`collectedAt`, then id). */
-export class MetricsRepository implements Repository<SystemMetric, number, SystemMetricInput> {
-  private readonly logger: Logger | undefined;
+export class MetricsRepository extends TableRepository<SystemMetric> implements Repository<SystemMetric, number, SystemMetricInput> {
   private readonly now: () => number;
 
-  constructor(
-    private readonly target: QueryTarget,
-    options: RepositoryOptions & { now?: () => number } = {},
-  ) {
-    this.logger = options.logger;
+  constructor(target: QueryTarget, options: RepositoryOptions & { now?: () => number } = {}) {
+    super(target, TABLE, toMetric, options);
     this.now = options.now ?? Date.now;
   }
 
   async findById(id: number): Promise<SystemMetric | null> {
-    const row = await storageCall(`reading metric ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
-    return row === undefined ? null : toMetric(row, this.logger);
+    return this.one(`reading metric ${id}`, (query) => query.where({ id }));
   }
 
   async findAll(options?: PageOptions): Promise<SystemMetric[]> {
@@ -75,16 +71,13 @@ export class MetricsRepository implements Repository<SystemMetric, number, Syste
 
   /** The most recent sample, or `null` when there is none. */
   async latest(): Promise<SystemMetric | null> {
-    const row = await storageCall('reading the latest metric', () =>
-      knexOf(this.target)(TABLE).orderBy([{ column: 'collected_at', order: 'desc' }, { column: 'id', order: 'desc' }]).first(),
-    );
-    return row === undefined ? null : toMetric(row, this.logger);
+    return this.one('reading the latest metric', (query) => query.orderBy([{ column: 'collected_at', order: 'desc' }, { column: 'id', order: 'desc' }]));
   }
 
   /** Records one sample (a metric is never replaced: `save` is `record`). @throws StorageError E1008 */
   async record(metric: SystemMetricInput): Promise<SystemMetric> {
     const row = toRow(metric, this.now());
-    const inserted = await storageCall('recording a metric', () => knexOf(this.target)(TABLE).insert(row).returning('id'));
+    const inserted = await storageCall('recording a metric', () => this.knex(TABLE).insert(row).returning('id'));
     const first: unknown = inserted[0];
     const id = numberOf(typeof first === 'object' && first !== null ? (first as { id: unknown }).id : first);
     return toMetric({ id, ...row }, this.logger);
@@ -95,8 +88,7 @@ export class MetricsRepository implements Repository<SystemMetric, number, Syste
   }
 
   async delete(id: number): Promise<boolean> {
-    const deleted = await storageCall(`deleting metric ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
-    return deleted > 0;
+    return this.deleteWhere(`deleting metric ${id}`, { id });
   }
 
   /**
@@ -108,19 +100,19 @@ export class MetricsRepository implements Repository<SystemMetric, number, Syste
       throw new StorageError(ErrorCodes.DB_INVALID_QUERY, `retention must be a non-negative number of milliseconds, got ${String(retentionMs)}`);
     }
     const cutoff = toEpochMs(now, 'now') - retentionMs;
-    return storageCall('deleting old metrics', () => knexOf(this.target)(TABLE).where('collected_at', '<', cutoff).delete());
+    return storageCall('deleting old metrics', () => this.knex(TABLE).where('collected_at', '<', cutoff).delete());
   }
 
   private async findRange(range: { from?: Instant; to?: Instant }, options: PageOptions | undefined): Promise<SystemMetric[]> {
-    const { limit, offset } = toPage(options);
     const { from, to } = toEpochRange(range);
-    const rows = await storageCall('listing metrics', () => {
-      const query = knexOf(this.target)(TABLE);
-      if (from !== null) query.where('collected_at', '>=', from);
-      if (to !== null) query.andWhere('collected_at', '<', to);
-      query.orderBy([{ column: 'collected_at' }, { column: 'id' }]).offset(offset);
-      return limit === null ? query : query.limit(limit);
-    });
-    return rows.map((row: Record<string, unknown>) => toMetric(row, this.logger));
+    return this.many(
+      'listing metrics',
+      (query) => {
+        if (from !== null) query.where('collected_at', '>=', from);
+        if (to !== null) query.andWhere('collected_at', '<', to);
+        return query.orderBy([{ column: 'collected_at' }, { column: 'id' }]);
+      },
+      options,
+    );
   }
 }

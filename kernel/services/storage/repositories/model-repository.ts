@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ModelPricing, ModelPricingInput, PageOptions } from '../types';
 import { instantSchema, stringListSchema, validateInput } from './input-validation';
-import { toPage } from './instant';
 import { readJsonColumn } from './json-column';
-import { knexOf, type QueryTarget } from './query-target';
+import type { QueryTarget } from './query-target';
 import type { Repository, RepositoryOptions } from './repository';
 import { numberOf, numberOrNull, stringOrNull } from './row-values';
 import { storageCall } from './storage-call';
+import { TableRepository } from './table-repository';
 
 const TABLE = 'models';
 
@@ -82,30 +82,20 @@ function toModel(row: Record<string, unknown>, logger: Logger | undefined): Mode
 }
 
 /** Model prices, unique on provider + model. Listings are ordered by provider, then model. */
-export class ModelRepository implements Repository<ModelPricing, number, ModelPricingInput> {
-  private readonly logger: Logger | undefined;
+export class ModelRepository extends TableRepository<ModelPricing> implements Repository<ModelPricing, number, ModelPricingInput> {
   private readonly now: () => number;
 
-  constructor(
-    private readonly target: QueryTarget,
-    options: RepositoryOptions & { now?: () => number } = {},
-  ) {
-    this.logger = options.logger;
+  constructor(target: QueryTarget, options: RepositoryOptions & { now?: () => number } = {}) {
+    super(target, TABLE, toModel, options);
     this.now = options.now ?? Date.now;
   }
 
   async findById(id: number): Promise<ModelPricing | null> {
-    const row = await storageCall(`reading model ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
-    return row === undefined ? null : toModel(row, this.logger);
+    return this.one(`reading model ${id}`, (query) => query.where({ id }));
   }
 
   async findAll(options?: PageOptions): Promise<ModelPricing[]> {
-    const { limit, offset } = toPage(options);
-    const rows = await storageCall('listing models', () => {
-      const query = knexOf(this.target)(TABLE).orderBy([{ column: 'provider' }, { column: 'model' }]).offset(offset);
-      return limit === null ? query : query.limit(limit);
-    });
-    return rows.map((row: Record<string, unknown>) => toModel(row, this.logger));
+    return this.many('listing models', (query) => query.orderBy([{ column: 'provider' }, { column: 'model' }]), options);
   }
 
   /**
@@ -113,22 +103,20 @@ export class ModelRepository implements Repository<ModelPricing, number, ModelPr
    * several providers, the most recently updated wins (then the first provider by name).
    */
   async findByName(model: string, provider?: string): Promise<ModelPricing | null> {
-    const row = await storageCall(`reading model ${provider === undefined ? model : `${provider}/${model}`}`, () => {
-      const query = knexOf(this.target)(TABLE).where({ model });
+    return this.one(`reading model ${provider === undefined ? model : `${provider}/${model}`}`, (query) => {
+      query.where({ model });
       if (provider !== undefined) query.andWhere({ provider });
-      return query.orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'provider' }]).first();
+      return query.orderBy([{ column: 'updated_at', order: 'desc' }, { column: 'provider' }]);
     });
-    return row === undefined ? null : toModel(row, this.logger);
   }
 
   /** Inserts or replaces the model with this provider and name. @throws StorageError E1008 */
   async save(model: ModelPricingInput): Promise<ModelPricing> {
     const row = toRow(model, this.now());
-    const stored = await storageCall(`saving model ${row.provider}/${row.model}`, async () => {
-      await knexOf(this.target)(TABLE).insert(row).onConflict(['provider', 'model']).merge();
-      return knexOf(this.target)(TABLE).where({ provider: row.provider, model: row.model }).first();
-    });
-    return toModel(stored, this.logger);
+    await storageCall(`saving model ${row.provider}/${row.model}`, () => this.knex(TABLE).insert(row).onConflict(['provider', 'model']).merge());
+    const stored = await this.findByName(String(row.model), String(row.provider));
+    if (stored === null) throw new TypeError(`model ${row.provider}/${row.model} vanished right after it was saved`);
+    return stored;
   }
 
   /**
@@ -146,7 +134,7 @@ export class ModelRepository implements Repository<ModelPricing, number, ModelPr
     const rows = [...byKey.values()];
     if (rows.length === 0) return 0;
     await storageCall(`saving ${rows.length} models`, () =>
-      knexOf(this.target).transaction(async (trx) => {
+      this.knex.transaction(async (trx) => {
         for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
           await trx(TABLE).insert(rows.slice(start, start + UPSERT_CHUNK)).onConflict(['provider', 'model']).merge();
         }
@@ -156,7 +144,6 @@ export class ModelRepository implements Repository<ModelPricing, number, ModelPr
   }
 
   async delete(id: number): Promise<boolean> {
-    const deleted = await storageCall(`deleting model ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
-    return deleted > 0;
+    return this.deleteWhere(`deleting model ${id}`, { id });
   }
 }

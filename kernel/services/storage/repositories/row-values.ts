@@ -16,3 +16,10 @@ export function numberOrNull(value: unknown): number | null {
 export function stringOrNull(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
+
+/** The rows of a `knex.raw` result: an array on SQLite, `{ rows }` on PostgreSQL. */
+export function rawRows(result: unknown): Array<Record<string, unknown>> {
+  if (Array.isArray(result)) return result as Array<Record<string, unknown>>;
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : [];
+}

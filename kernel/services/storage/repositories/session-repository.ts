@@ -1,14 +1,15 @@
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { SESSION_STATUSES, type Instant, type PageOptions, type Session, type SessionInput, type SessionStatus } from '../types';
 import { instantSchema, jsonObjectSchema, validateInput } from './input-validation';
-import { toEpochMs, toEpochRange, toPage } from './instant';
+import { toEpochMs, toEpochRange } from './instant';
 import { readJsonColumn } from './json-column';
-import { knexOf, type QueryTarget } from './query-target';
+import type { QueryTarget } from './query-target';
 import type { Repository, RepositoryOptions } from './repository';
 import { numberOf, numberOrNull, stringOrNull } from './row-values';
 import { storageCall } from './storage-call';
-import type { Knex } from 'knex';
+import { TableRepository } from './table-repository';
 
 const TABLE = 'sessions';
 
@@ -84,72 +85,60 @@ function toSession(row: Record<string, unknown>, logger: Logger | undefined): Se
   };
 }
 
-/** Agent sessions. Listings are newest first (`startedAt` descending, then id). */
-export class SessionRepository implements Repository<Session, string, SessionInput> {
-  private readonly logger: Logger | undefined;
+const newestFirst = (query: Knex.QueryBuilder): Knex.QueryBuilder => query.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id' }]);
 
-  constructor(
-    private readonly target: QueryTarget,
-    options: RepositoryOptions = {},
-  ) {
-    this.logger = options.logger;
+function activeWhere(query: Knex.QueryBuilder, since: number): Knex.QueryBuilder {
+  return query.where({ status: 'active' }).andWhere('last_activity_at', '>=', since);
+}
+
+/** Agent sessions. Listings are newest first (`startedAt` descending, then id). */
+export class SessionRepository extends TableRepository<Session> implements Repository<Session, string, SessionInput> {
+  constructor(target: QueryTarget, options: RepositoryOptions = {}) {
+    super(target, TABLE, toSession, options);
   }
 
   async findById(id: string): Promise<Session | null> {
-    const row = await storageCall(`reading session ${id}`, () => knexOf(this.target)(TABLE).where({ id }).first());
-    return row === undefined ? null : toSession(row, this.logger);
+    return this.one(`reading session ${id}`, (query) => query.where({ id }));
   }
 
   async findAll(options?: PageOptions): Promise<Session[]> {
-    return this.list('listing sessions', () => undefined, options);
+    return this.many('listing sessions', newestFirst, options);
   }
 
   async findByAgent(agentId: string, options?: PageOptions): Promise<Session[]> {
-    return this.list(`listing sessions of agent ${agentId}`, (query) => void query.where({ agent_id: agentId }), options);
+    return this.many(`listing sessions of agent ${agentId}`, (query) => newestFirst(query.where({ agent_id: agentId })), options);
   }
 
   /** Sessions with status `active` whose last activity is within 30 minutes of `now`. */
   async findActive(now: Instant = Date.now(), options?: PageOptions): Promise<Session[]> {
     const since = toEpochMs(now, 'now') - ACTIVE_SESSION_WINDOW_MS;
-    return this.list('listing active sessions', (query) => void activeWhere(query, since), options);
+    return this.many('listing active sessions', (query) => newestFirst(activeWhere(query, since)), options);
   }
 
   /** How many sessions `findActive(now)` would list. */
   async getActiveCount(now: Instant = Date.now()): Promise<number> {
     const since = toEpochMs(now, 'now') - ACTIVE_SESSION_WINDOW_MS;
-    const row = await storageCall('counting active sessions', () => activeWhere(knexOf(this.target)(TABLE), since).count({ n: '*' }).first());
+    const row = await storageCall('counting active sessions', () => activeWhere(this.knex(TABLE), since).count({ n: '*' }).first());
     return numberOf(row?.n);
   }
 
   /** Sessions that started in `[from, to)`. */
   async findInRange(from: Instant, to: Instant, options?: PageOptions): Promise<Session[]> {
     const range = toEpochRange({ from, to });
-    return this.list('listing sessions in a time range', (query) => void query.where('started_at', '>=', range.from).andWhere('started_at', '<', range.to), options);
+    return this.many(
+      'listing sessions in a time range',
+      (query) => newestFirst(query.where('started_at', '>=', range.from).andWhere('started_at', '<', range.to)),
+      options,
+    );
   }
 
   async save(session: SessionInput): Promise<Session> {
     const row = toRow(session);
-    await storageCall(`saving session ${row.id}`, () => knexOf(this.target)(TABLE).insert(row).onConflict('id').merge());
+    await storageCall(`saving session ${row.id}`, () => this.knex(TABLE).insert(row).onConflict('id').merge());
     return toSession({ ...row }, this.logger);
   }
 
   async delete(id: string): Promise<boolean> {
-    const deleted = await storageCall(`deleting session ${id}`, () => knexOf(this.target)(TABLE).where({ id }).delete());
-    return deleted > 0;
+    return this.deleteWhere(`deleting session ${id}`, { id });
   }
-
-  private async list(operation: string, narrow: (query: Knex.QueryBuilder) => void, options: PageOptions | undefined): Promise<Session[]> {
-    const { limit, offset } = toPage(options);
-    const rows = await storageCall(operation, () => {
-      const query = knexOf(this.target)(TABLE);
-      narrow(query);
-      query.orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id' }]).offset(offset);
-      return limit === null ? query : query.limit(limit);
-    });
-    return rows.map((row: Record<string, unknown>) => toSession(row, this.logger));
-  }
-}
-
-function activeWhere(query: Knex.QueryBuilder, since: number): Knex.QueryBuilder {
-  return query.where({ status: 'active' }).andWhere('last_activity_at', '>=', since);
 }

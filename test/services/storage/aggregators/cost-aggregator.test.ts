@@ -3,20 +3,11 @@ import { upsertUsageRecords, type Database, type UsageRecordInput } from '../../
 import { CostRepository, SessionRepository } from '../../../../kernel/services/storage/repositories';
 import type { CostReport, ReportGrouping } from '../../../../kernel/services/storage/types';
 import { generateUsage, usageRecordAt } from '../../../fixtures/storage/usage-generator';
-import { matching, referenceByAgent, referenceByModel, referenceReport, totalsOf } from '../../../fixtures/storage/usage-reference';
+import { matching, referenceByAgent, referenceByModel, referenceReport, reportFigures, totalsOf } from '../../../fixtures/storage/usage-reference';
 import { describeBackends } from '../backends';
 
 const at = (iso: string): number => Date.parse(iso);
 
-/** Only what the reference computes: periods' keys and figures, not their bounds. */
-function figures(report: CostReport) {
-  return {
-    periods: report.periods.map(({ period, totals, agents, models }) => ({ period, totals, agents, models })),
-    totals: report.totals,
-  };
-}
-
-const periodKeys = (report: CostReport): string[] => report.periods.map((period) => period.period);
 const recordsPer = (report: CostReport): Record<string, number> =>
   Object.fromEntries(report.periods.map((period) => [period.period, period.totals.records]));
 
@@ -223,9 +214,9 @@ describeBackends('CostAggregator', (backend) => {
       const results: Record<string, unknown> = {};
       for (const [groupBy, timeZone] of cases) {
         const whole = await aggregator.report({}, { groupBy, timeZone });
-        expect(figures(whole)).toEqual(referenceReport(data.records, groupBy, timeZone));
+        expect(reportFigures(whole)).toEqual(referenceReport(data.records, groupBy, timeZone));
         const ranged = await aggregator.report(range, { groupBy, timeZone });
-        expect(figures(ranged)).toEqual(referenceReport(matching(data.records, data.sessions, range), groupBy, timeZone));
+        expect(reportFigures(ranged)).toEqual(referenceReport(matching(data.records, data.sessions, range), groupBy, timeZone));
         results[`${groupBy} ${timeZone}`] = ranged;
       }
       const inRange = matching(data.records, data.sessions, range);
