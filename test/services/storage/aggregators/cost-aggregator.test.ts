@@ -108,6 +108,23 @@ describeBackends('CostAggregator', (backend) => {
       expect(report.periods[1]).toMatchObject({ startsAt: at('2025-03-31T18:30:00Z'), endsAt: at('2025-04-30T18:30:00Z') });
     });
 
+    it('starts a day whose midnight was skipped at the DST change (America/Santiago, 8 September 2024)', async () => {
+      await store([
+        usageRecordAt('a', at('2024-09-08T03:59:59.999Z')), // Sep 7, 23:59:59.999 -04
+        usageRecordAt('b', at('2024-09-08T04:00:00Z')), // Sep 8, 01:00 -03: the first instant of the 8th
+      ]);
+      const report = await aggregator.report({}, { groupBy: 'day', timeZone: 'America/Santiago' });
+      expect(recordsPer(report)).toEqual({ '2024-09-07': 1, '2024-09-08': 1 });
+      expect(report.periods[1]).toMatchObject({ startsAt: at('2024-09-08T04:00:00Z'), endsAt: at('2024-09-09T03:00:00Z') });
+    });
+
+    it('stays exact in a zone whose offset is not whole quarter hours (Africa/Monrovia in 1971, −0:44:30): raw records only', async () => {
+      const records = generateUsage({ seed: 1971, records: 300, from: at('1971-12-20T00:00:00Z'), to: at('1972-01-20T00:00:00Z'), wholeMinutes: false }).records;
+      await store(records);
+      const report = await aggregator.report({}, { groupBy: 'day', timeZone: 'Africa/Monrovia' });
+      expect(reportFigures(report)).toEqual(referenceReport(records, 'day', 'Africa/Monrovia'));
+    });
+
     it('counts a range [from, to) exactly, even when it cuts quarter hours: from included, to excluded', async () => {
       const from = at('2025-03-01T10:07:30Z');
       const to = at('2025-03-01T12:52:10Z');
