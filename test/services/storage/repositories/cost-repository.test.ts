@@ -7,6 +7,7 @@ import { describeBackends } from '../backends';
 import { captureLogger } from './capture-logger';
 
 const T = Date.UTC(2025, 2, 1, 9);
+const DAY_MS = 86_400_000;
 
 describeBackends('CostRepository', (backend) => {
   let db: Database;
@@ -65,6 +66,21 @@ describeBackends('CostRepository', (backend) => {
     expect(await costs.findAll()).toEqual(before.rows);
     expect(await new CostAggregator(db).breakdown()).toEqual(before.totals);
     expect(before.totals).toEqual(totalsOf(records));
+  });
+
+  it('writes inside a caller’s transaction: committed together, or rolled back leaving neither records nor rollups', async () => {
+    const committed = generateUsage({ seed: 21, records: 200, from: T, to: T + DAY_MS }).records;
+    await db.transaction((trx) => new CostRepository(trx).saveMany(committed));
+    await expect(
+      db.transaction(async (trx) => {
+        await new CostRepository(trx).saveMany([usageRecordAt('ghost', T, { costUsd: 100 })]);
+        throw new Error('cursor write failed');
+      }),
+    ).rejects.toThrow('cursor write failed');
+    expect(await costs.findByDedupKey('ghost')).toBeNull();
+    expect(await new CostAggregator(db).breakdown()).toEqual(totalsOf(committed));
+    expect(await costs.saveMany([usageRecordAt('after', T, { costUsd: 1 })])).toMatchObject({ inserted: 1 });
+    expect(await costs.sumCostsSince(T)).toBe(totalsOf([...committed, usageRecordAt('after', T, { costUsd: 1 })]).costUsd);
   });
 
   it('keep-larger replaces a record by a larger one, and the sums count only the larger', async () => {
