@@ -14,12 +14,37 @@ export interface AgentDiscovery {
   paths: string[];
 }
 
-/** One thing to ingest: a log file, a directory of JSON files, or a database. */
+/**
+ * One thing to ingest. The host keeps a cursor per source id and only hands the adapter what
+ * is new:
+ * - `jsonl`: the host reads the file from the cursor's byte offset, splits complete lines
+ *   (a trailing partial line waits for the next run; lines over the host's limit are skipped
+ *   and counted, never buffered) and calls `parse` with `lines`. A truncated or replaced file
+ *   (size below the offset, another inode) is read again from the start; dedup keys make that
+ *   safe.
+ * - `json`: one JSON document per file; when its size or mtime changed the host calls `parse`
+ *   with its whole `text` (bounded).
+ * - `sqlite`: when the database (or its `-wal`) changed, the host calls `parse` with no rows;
+ *   the adapter queries it itself with `ctx.sqlite` and keeps its own position in `state`.
+ * Every `path` must lie inside the plugin's `fs.read` (or, for sqlite, `sqlite`) permission:
+ * the host checks it before reading anything.
+ */
 export interface IngestSource {
   /** Stable id (usually the absolute path); the host keys its ingest cursor on it. */
   id: string;
   kind: 'jsonl' | 'json' | 'sqlite';
   path: string;
+  /**
+   * jsonl only: lines that contain none of these substrings are dropped by the host before
+   * they cross into the sandbox (e.g. `['"usage"']`). A cheap pre-filter, not a parser.
+   */
+  lineContains?: string[];
+  /**
+   * How a record whose dedup key is already stored is treated: `ignore` keeps the stored one
+   * (default), `keep-larger` replaces it when the new one has more tokens (streamed
+   * responses logged several times, accumulating session totals).
+   */
+  conflict?: 'ignore' | 'keep-larger';
 }
 
 /** Token usage of one model call, normalised. `inputTokens` is uncached input. */
@@ -57,11 +82,13 @@ export interface SessionEvent {
 /** A chunk of a source, read by the host from the last cursor. */
 export interface ParseInput {
   source: IngestSource;
-  /** Complete lines (jsonl sources). */
+  /** jsonl: complete new lines, in file order. */
   lines?: string[];
-  /** Rows (sqlite sources) or file contents (json sources), as the adapter asked for them. */
-  rows?: unknown[];
-  /** What the previous `parse` of this source returned as `state`. */
+  /** jsonl: the byte offset of the first line in `lines` (stable across runs: usable in dedup keys). */
+  offset?: number;
+  /** json: the whole document. */
+  text?: string;
+  /** What the previous `parse` of this source returned as `state` (`undefined` on a first or restarted read). */
   state?: unknown;
 }
 
