@@ -2,7 +2,7 @@
  * Every error Rimuru raises on purpose, with a stable code, a message a user can act on,
  * and the underlying cause. Codes are grouped by area:
  *   E1xxx storage · E2xxx sandbox · E3xxx plugins/registry · E4xxx config · E5xxx hooks · E6xxx CLI
- *   E7xxx kernel wiring (container)
+ *   E7xxx kernel wiring (container) · E8xxx pricing
  */
 
 export const ErrorCodes = {
@@ -48,6 +48,8 @@ export const ErrorCodes = {
   USAGE: 'E6001',
   // kernel wiring
   SERVICE_UNAVAILABLE: 'E7001',
+  // pricing
+  PRICING_SNAPSHOT_INVALID: 'E8001',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -98,6 +100,8 @@ export class UsageError extends RimuruError {
 export class StorageError extends RimuruError {}
 /** A host service could not be built, is not registered, or was already disposed. */
 export class ContainerError extends RimuruError {}
+/** A price list (the embedded snapshot or a synced one) could not be read. */
+export class PricingError extends RimuruError {}
 
 export function isRimuruError(value: unknown): value is RimuruError {
   return value instanceof RimuruError;
