@@ -47,6 +47,7 @@ export const ErrorCodes = {
   HOOK_HANDLER_INVALID: 'E5004',
   // cli
   USAGE: 'E6001',
+  REPORT_SUBJECT_NOT_FOUND: 'E6002',
   // kernel wiring
   SERVICE_UNAVAILABLE: 'E7001',
   // pricing
