@@ -88,6 +88,16 @@ export interface AgentConfig {
   enabled?: boolean;
 }
 
+/** How the kernel keeps the store current with the agents' logs while it runs. */
+export interface IngestConfig {
+  /**
+   * Seconds between full rescans of every adapter's sources while `rimuru-kernel run` watches
+   * them; file-system events bring changes in sooner, the rescan catches any they miss.
+   * Default 30.
+   */
+  rescanIntervalSecs?: number;
+}
+
 export interface ServerConfig {
   /** Port of the HTTP API and dashboard. Default 3030. */
   port?: number;
@@ -114,6 +124,8 @@ export interface RimuruConfig {
   hooks?: HooksConfig;
   /** Per-agent settings, by agent type. */
   agents?: Record<string, AgentConfig>;
+  /** Ingestion of the agents' logs while the kernel runs. */
+  ingest?: IngestConfig;
   /** Spending budgets. Passed through unchecked for now; their shape is defined by the budgets service. */
   budgets?: Record<string, unknown>;
   /** The HTTP API and dashboard. */
