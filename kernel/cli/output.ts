@@ -18,11 +18,17 @@ export function printJson(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }
 
-export function renderTable(io: CliIo, head: string[], rows: Array<Array<string | number>>): string {
+export interface TableOptions {
+  /** Per column; numbers read best right-aligned. Default left. */
+  align?: Array<'left' | 'right'>;
+}
+
+export function renderTable(io: CliIo, head: string[], rows: Array<Array<string | number>>, options: TableOptions = {}): string {
   const table = new Table({
     head,
     style: { head: io.isTTY ? ['cyan'] : [], border: io.isTTY ? ['grey'] : [] },
     ...(io.isTTY ? {} : { chars: PLAIN_CHARS }),
+    ...(options.align ? { colAligns: options.align } : {}),
   });
   for (const row of rows) table.push(row.map(String));
   return table.toString();
