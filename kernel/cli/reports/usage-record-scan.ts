@@ -1,0 +1,122 @@
+import type { Knex } from 'knex';
+import type { Database } from '../../services/storage';
+import { numberOf, stringOrNull } from '../../services/storage/repositories/row-values';
+import { storageCall } from '../../services/storage/repositories/storage-call';
+
+/** Which stored usage records to walk; times are epoch ms, `[from, to)`, null = unbounded. */
+export interface RecordScanQuery {
+  from: number | null;
+  to: number | null;
+  agents?: readonly string[];
+  /** Only records of sessions in this project. */
+  projectPath?: string;
+  /** Only records whose cost the agent reported (or only those calculated at ingest). */
+  costSource?: 'reported' | 'calculated';
+}
+
+/** One stored usage record, as the reports that need single records (blocks, cost modes) read it. */
+export interface ScannedRecord {
+  id: number;
+  sessionId: string;
+  agentType: string;
+  model: string;
+  provider: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  costSource: 'reported' | 'calculated';
+  recordedAt: number;
+}
+
+const COLUMNS = [
+  'u.id',
+  'u.session_id',
+  'u.agent_type',
+  'u.model',
+  'u.provider',
+  'u.input_tokens',
+  'u.output_tokens',
+  'u.cache_write_tokens',
+  'u.cache_write_1h_tokens',
+  'u.cache_read_tokens',
+  'u.reasoning_tokens',
+  'u.cost_usd',
+  'u.cost_source',
+  'u.recorded_at',
+];
+
+const DEFAULT_BATCH = 20_000;
+
+function toRecord(row: Record<string, unknown>): ScannedRecord {
+  return {
+    id: numberOf(row.id),
+    sessionId: String(row.session_id),
+    agentType: String(row.agent_type),
+    model: String(row.model),
+    provider: stringOrNull(row.provider),
+    inputTokens: numberOf(row.input_tokens),
+    outputTokens: numberOf(row.output_tokens),
+    cacheWriteTokens: numberOf(row.cache_write_tokens),
+    cacheWrite1hTokens: numberOf(row.cache_write_1h_tokens),
+    cacheReadTokens: numberOf(row.cache_read_tokens),
+    reasoningTokens: numberOf(row.reasoning_tokens),
+    costUsd: numberOf(row.cost_usd),
+    costSource: row.cost_source === 'reported' ? 'reported' : 'calculated',
+    recordedAt: numberOf(row.recorded_at),
+  };
+}
+
+/** `usage_records as u` narrowed to the query (joined to `sessions as s` for a project). */
+export function usageRecordsWhere(knex: Knex, query: RecordScanQuery): Knex.QueryBuilder {
+  const builder = knex('usage_records as u');
+  if (query.projectPath !== undefined) builder.join('sessions as s', 's.id', 'u.session_id').where('s.project_path', query.projectPath);
+  if (query.from !== null) builder.where('u.recorded_at', '>=', query.from);
+  if (query.to !== null) builder.where('u.recorded_at', '<', query.to);
+  if (query.agents !== undefined) builder.whereIn('u.agent_type', [...query.agents]);
+  if (query.costSource !== undefined) builder.where('u.cost_source', query.costSource);
+  return builder;
+}
+
+/**
+ * Walks the matching records oldest first (by `recordedAt`, then id) in batches of bounded
+ * size, keyset-paged so a scan of millions of records neither holds them all nor re-reads.
+ */
+export async function scanUsageRecords(
+  database: Database,
+  query: RecordScanQuery,
+  onBatch: (records: ScannedRecord[]) => void,
+  batchSize = DEFAULT_BATCH,
+): Promise<void> {
+  let after: { recordedAt: number; id: number } | null = null;
+  for (;;) {
+    const cursor: { recordedAt: number; id: number } | null = after;
+    const rows = await storageCall('reading usage records for a report', () => {
+      const builder = usageRecordsWhere(database.knex, query).select(COLUMNS);
+      if (cursor !== null) {
+        builder.where((outer) =>
+          outer.where('u.recorded_at', '>', cursor.recordedAt).orWhere((inner) => inner.where('u.recorded_at', cursor.recordedAt).andWhere('u.id', '>', cursor.id)),
+        );
+      }
+      return builder.orderBy([{ column: 'u.recorded_at' }, { column: 'u.id' }]).limit(batchSize) as Promise<Array<Record<string, unknown>>>;
+    });
+    if (rows.length === 0) return;
+    const records = rows.map(toRecord);
+    onBatch(records);
+    const last = records[records.length - 1] as ScannedRecord;
+    after = { recordedAt: last.recordedAt, id: last.id };
+    if (rows.length < batchSize) return;
+  }
+}
+
+/** First and last `recordedAt` of the matching records, or null when there are none. */
+export async function recordTimeBounds(database: Database, query: RecordScanQuery): Promise<{ first: number; last: number } | null> {
+  const row = (await storageCall('finding the time span of usage records', () =>
+    usageRecordsWhere(database.knex, query).min({ first: 'u.recorded_at' }).max({ last: 'u.recorded_at' }).first(),
+  )) as Record<string, unknown> | undefined;
+  if (row === undefined || row.first === null || row.first === undefined) return null;
+  return { first: numberOf(row.first), last: numberOf(row.last) };
+}
