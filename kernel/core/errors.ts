@@ -2,7 +2,7 @@
  * Every error Rimuru raises on purpose, with a stable code, a message a user can act on,
  * and the underlying cause. Codes are grouped by area:
  *   E1xxx storage · E2xxx sandbox · E3xxx plugins/registry · E4xxx config · E5xxx hooks · E6xxx CLI
- *   E7xxx kernel wiring (container) · E8xxx pricing
+ *   E7xxx kernel wiring (container) · E8xxx pricing · E9xxx imports
  */
 
 export const ErrorCodes = {
@@ -52,6 +52,9 @@ export const ErrorCodes = {
   SERVICE_UNAVAILABLE: 'E7001',
   // pricing
   PRICING_SNAPSHOT_INVALID: 'E8001',
+  // imports
+  IMPORT_UNREADABLE: 'E9001',
+  IMPORT_INVALID_FILE: 'E9002',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -104,6 +107,8 @@ export class StorageError extends RimuruError {}
 export class ContainerError extends RimuruError {}
 /** A price list (the embedded snapshot or a synced one) could not be read. */
 export class PricingError extends RimuruError {}
+/** A file given to import (e.g. a Cursor usage CSV) cannot be read or is not what it claims to be. */
+export class ImportError extends RimuruError {}
 
 export function isRimuruError(value: unknown): value is RimuruError {
   return value instanceof RimuruError;
