@@ -162,6 +162,7 @@ function scopeNote(report: ReportContext): string {
     scope.agents && `agents: ${scope.agents.join(', ')}`,
     scope.projectPath && `project: ${scope.projectPath}`,
     scope.mode !== 'auto' && `mode: ${scope.mode}`,
+    scope.mode !== 'display' && `prices: LiteLLM snapshot ${report.pricer.snapshotDate} + synced`,
   ]);
 }
 

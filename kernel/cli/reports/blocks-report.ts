@@ -3,7 +3,7 @@ import { BillingBlockBuilder, burnRateOf, projectionOf, type BillingBlock, type 
 import { emptyContractTotals, type ContractTotals } from './contract-totals';
 import { dateOfDay } from './local-dates';
 import { LocalDayResolver } from './local-day-resolver';
-import { ModeCosts, pricingUnavailable } from './mode-costs';
+import { ModeCosts } from './mode-costs';
 import { flagUnknownModels, reportWarnings, type ReportContext } from './report-context';
 import type { ReportWarning } from './report-warnings';
 import { scanUsageRecords } from './usage-record-scan';
@@ -46,7 +46,6 @@ const iso = (t: number): string => new Date(t).toISOString();
  */
 export async function buildBlocksReport(report: ReportContext, options: { activeOnly: boolean }): Promise<BlocksReport> {
   const { database, scope, pricer, now } = report;
-  if (scope.mode === 'calculate' && pricer === null) report.warnings.push(pricingUnavailable());
   const builder = new BillingBlockBuilder();
   await scanUsageRecords(database, { from: null, to: null, agents: scope.agents, projectPath: scope.projectPath }, (records) => {
     for (const record of records) {
@@ -65,7 +64,7 @@ export async function buildBlocksReport(report: ReportContext, options: { active
   }
   totals.costUsd = roundUsd(totals.costUsd);
   // With a catalog this also names the models `calculate` could not price.
-  flagUnknownModels(report, blocks.flatMap((block) => block.models));
+  flagUnknownModels(report, blocks.flatMap((block) => block.models.map((model) => ({ model, totalTokens: block.totals.totalTokens }))));
   return {
     report: 'blocks',
     timeZone: scope.timeZone,

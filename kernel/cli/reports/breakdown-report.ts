@@ -38,6 +38,6 @@ export async function buildBreakdown(report: ReportContext, from: number | null,
       .sort(byCostThenName((row) => row.model)),
     records: totals.records,
   };
-  flagUnknownModels(report, breakdown.models.map((row) => row.model));
+  flagUnknownModels(report, breakdown.models);
   return breakdown;
 }

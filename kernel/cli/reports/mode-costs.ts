@@ -1,6 +1,7 @@
 import { roundUsd } from '../../services/storage/aggregators/usage-totals';
 import type { Database } from '../../services/storage';
-import type { CostMode, ReportScope } from './report-options';
+import type { CostMode } from '../../services/pricing';
+import type { ReportScope } from './report-options';
 import type { ReportPricer } from './report-pricing';
 import { unknownModelWarning, type ReportWarning } from './report-warnings';
 import { scanUsageRecords, type ScannedRecord } from './usage-record-scan';
@@ -34,9 +35,9 @@ export class ModeCosts {
   }
 
   /** A record's own cost in this mode (for reports that walk records anyway). */
-  static recordCost(mode: CostMode, record: ScannedRecord, pricer: ReportPricer | null): number {
+  static recordCost(mode: CostMode, record: ScannedRecord, pricer: ReportPricer): number {
     if (record.costSource === 'calculated') return mode === 'display' ? 0 : record.costUsd;
-    if (mode === 'calculate' && pricer !== null) return pricer.calculate(record) ?? 0;
+    if (mode === 'calculate') return pricer.calculate(record) ?? 0;
     return record.costUsd;
   }
 }
@@ -48,18 +49,17 @@ export class ModeCosts {
 export async function loadModeCosts(
   database: Database,
   scope: ReportScope,
-  pricer: ReportPricer | null,
+  pricer: ReportPricer,
   keysOf: (record: ScannedRecord) => string[],
   warnings: ReportWarning[],
 ): Promise<ModeCosts> {
   if (scope.mode === 'auto') return new ModeCosts('auto', new Map());
-  if (scope.mode === 'calculate' && pricer === null) warnings.push(pricingUnavailable());
   const sums = new Map<string, ReportedSums>();
   const unknown = new Set<string>();
   await scanUsageRecords(database, { from: scope.from, to: scope.to, agents: scope.agents, projectPath: scope.projectPath, costSource: 'reported' }, (records) => {
     for (const record of records) {
       let repriced = record.costUsd;
-      if (scope.mode === 'calculate' && pricer !== null) {
+      if (scope.mode === 'calculate') {
         const calculated = pricer.calculate(record);
         if (calculated === null) unknown.add(record.model);
         repriced = calculated ?? 0;
@@ -74,8 +74,4 @@ export async function loadModeCosts(
   });
   for (const model of [...unknown].sort()) warnings.push(unknownModelWarning(model));
   return new ModeCosts(scope.mode, sums);
-}
-
-export function pricingUnavailable(): ReportWarning {
-  return { kind: 'pricing', message: '--mode calculate: the pricing catalog is not available, so agent-reported costs are shown as reported' };
 }

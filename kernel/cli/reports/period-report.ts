@@ -47,7 +47,7 @@ export async function buildPeriodReport(report: ReportContext, period: PeriodNam
     return ['', key, `${key}${SEPARATOR}a${record.agentType}`, `${key}${SEPARATOR}m${record.model}`];
   }, report.warnings);
   const result = toPeriodReport(period, stored, modeCosts);
-  flagUnknownModels(report, result.rows.flatMap((row) => row.models.map((model) => model.model)));
+  flagUnknownModels(report, result.rows.flatMap((row) => row.models));
   result.warnings = reportWarnings(report);
   return result;
 }

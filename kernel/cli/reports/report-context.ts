@@ -12,7 +12,7 @@ export interface ReportContext {
   cli: CliContext;
   database: Database;
   scope: ReportScope;
-  pricer: ReportPricer | null;
+  pricer: ReportPricer;
   ingest: IngestOutcome;
   /** The report's own warnings (unknown models, pricing); see `reportWarnings`. */
   warnings: ReportWarning[];
@@ -29,17 +29,22 @@ export async function withReport<T>(command: Command, flags: ReportFlags, work: 
   const cli = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
   return withStore(cli, async (database) => {
     const ingest: IngestOutcome = scope.ingest ? await ingestFirst(cli, database) : { ran: false, warnings: [], unknownModels: [] };
-    const pricer = await loadReportPricer(database);
+    const pricer = await loadReportPricer(database, cli.logger);
     return work({ cli, database, scope, pricer, ingest, warnings: [], now: Date.now() });
   });
 }
 
-/** Adds a warning for each model among `models` that is priced at $0 because nobody knows its price. */
-export function flagUnknownModels(report: ReportContext, models: Iterable<string>): void {
+/**
+ * Adds a warning for each model among `models` that used tokens but has no price in the
+ * catalog (so it was priced at $0), or that the ingest could not price.
+ */
+export function flagUnknownModels(report: ReportContext, models: Iterable<{ model: string; totalTokens: number }>): void {
   const ingestUnknown = new Set(report.ingest.unknownModels);
-  for (const model of new Set(models)) {
-    const unknown = report.pricer ? !report.pricer.knows(model) : ingestUnknown.has(model);
-    if (unknown) report.warnings.push(unknownModelWarning(model));
+  const seen = new Set<string>();
+  for (const { model, totalTokens } of models) {
+    if (totalTokens <= 0 || seen.has(model)) continue;
+    seen.add(model);
+    if (ingestUnknown.has(model) || !report.pricer.knows(model)) report.warnings.push(unknownModelWarning(model));
   }
 }
 

@@ -2,16 +2,10 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../core/errors';
+import { COST_MODES, type CostMode } from '../../services/pricing';
 import { AGENT_IDS, isAgentId, type AgentId } from './known-agents';
 import { dayNumberOf, isKnownTimeZone, startOfLocalDay, systemTimeZone } from './local-dates';
 
-export const COST_MODES = ['auto', 'calculate', 'display'] as const;
-/**
- * How a report prices records: `auto` uses the agent's own cost where it reported one and the
- * catalog's otherwise (as stored at ingest); `calculate` prices every record from its tokens;
- * `display` shows only what the agents reported ($0 where they did not).
- */
-export type CostMode = (typeof COST_MODES)[number];
 
 /** The options every report takes, as commander hands them over. */
 export interface ReportFlags {

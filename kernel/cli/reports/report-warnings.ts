@@ -4,7 +4,7 @@
  * under the tables and listed in `--json` output as `warnings`.
  */
 export interface ReportWarning {
-  kind: 'unknown-model' | 'ingest-skipped' | 'ingest-failed' | 'pricing';
+  kind: 'unknown-model' | 'ingest-skipped' | 'ingest-failed';
   message: string;
   /** `unknown-model`: the model as the agent logged it. */
   model?: string;

@@ -57,6 +57,6 @@ export async function buildSessionCostReport(report: ReportContext): Promise<Ses
     })
     .sort((a, b) => a.startedAt - b.startedAt || (a.row.sessionId < b.row.sessionId ? -1 : 1))
     .map(({ row }) => row);
-  flagUnknownModels(report, [...usage.values()].flatMap((item) => [...item.models.keys()]));
+  flagUnknownModels(report, [...usage.values()].flatMap((item) => [...item.models].map(([model, totals]) => ({ model, totalTokens: totals.totalTokens }))));
   return { report: 'session', rows, totals: toContractTotals(all, costs.cost('', all.costUsd)), warnings: reportWarnings(report) };
 }

@@ -86,7 +86,7 @@ export async function buildSessionDetail(report: ReportContext, needle: string):
   const models = [...(usage?.models ?? new Map<string, UsageSummary>())]
     .map(([model, totals]) => ({ model, records: totals.records, ...toContractTotals(totals) }))
     .sort(byCostThenName((item) => item.model));
-  flagUnknownModels(report, models.map((item) => item.model));
+  flagUnknownModels(report, models);
   return {
     report: 'session',
     session: { ...row, durationMs: (session.endedAt ?? Date.parse(row.lastActivityAt)) - session.startedAt },
@@ -129,7 +129,7 @@ export async function buildSessionHistory(report: ReportContext): Promise<Sessio
     const totals = byDate.get(date);
     return { date, sessionsStarted: started.get(date) ?? 0, ...(totals ? toContractTotals(totals) : toContractTotals(emptyUsage())) };
   });
-  flagUnknownModels(report, costs.periods.flatMap((period) => period.models.map((model) => model.model)));
+  flagUnknownModels(report, costs.periods.flatMap((period) => period.models));
   return {
     report: 'history',
     timeZone: scope.timeZone,
@@ -184,7 +184,7 @@ export async function buildSessionStats(report: ReportContext): Promise<SessionS
   }
   durations.sort((a, b) => a - b);
   const middle = durations.length >> 1;
-  flagUnknownModels(report, [...usage.values()].flatMap((item) => [...item.models.keys()]));
+  flagUnknownModels(report, [...usage.values()].flatMap((item) => [...item.models].map(([model, totals]) => ({ model, totalTokens: totals.totalTokens }))));
   return {
     report: 'stats',
     sessions: sessions.length,
