@@ -3,14 +3,15 @@
  * hands them over — complete lines only (a partial last line waits), lines over the engine's
  * limit skipped and counted, the `lineContains` pre-filter, bounded chunks with `state` carried
  * from one `parse` to the next — and de-duplicates the records by `dedupKey` under each
- * source's conflict rule. Used by the Claude Code and Codex adapter tests, which check parse
- * before any engine exists to run it.
+ * source's conflict rule (as `adapter-reading` does for json and sqlite sources). Used by the
+ * Claude Code and Codex adapter tests to check `parse` on its own; the end-to-end test runs the engine.
  */
 import { readFileSync } from 'node:fs';
 import type { IngestSource, ParseOutput, SessionEvent, UsageRecord } from '@rimuru/sdk';
 import type { TestPluginHandle } from '@rimuru/sdk/testing';
 import { addUsage, ZERO_TOTALS, type ExpectedUsage } from '../../fixtures/agents/expected-usage';
 import { snapshotCostUsd } from '../../fixtures/agents/snapshot-prices';
+import { keepRecords } from '../adapter-reading';
 
 export interface FeedOptions {
   /** Lines per `parse` call (small values exercise the state carried across chunks). Default 500. */
@@ -33,10 +34,6 @@ export interface FeedResult {
 }
 
 const NEWLINE = 0x0a;
-
-export function tokenTotal(record: UsageRecord): number {
-  return record.inputTokens + record.outputTokens + record.cacheWriteTokens + record.cacheReadTokens;
-}
 
 export async function feedJsonlSources(plugin: TestPluginHandle, sources: readonly IngestSource[], options: FeedOptions = {}): Promise<FeedResult> {
   const chunkLines = options.chunkLines ?? 500;
@@ -83,10 +80,7 @@ export async function feedJsonlSources(plugin: TestPluginHandle, sources: readon
 
 function absorb(result: FeedResult, kept: Map<string, UsageRecord>, output: ParseOutput, conflict: 'ignore' | 'keep-larger'): void {
   result.returned += output.records.length;
-  for (const record of output.records) {
-    const stored = kept.get(record.dedupKey);
-    if (stored === undefined || (conflict === 'keep-larger' && tokenTotal(record) > tokenTotal(stored))) kept.set(record.dedupKey, record);
-  }
+  keepRecords(kept, output.records, conflict);
   for (const session of output.sessions) {
     const known = result.sessions.get(session.sessionId);
     if (known === undefined) {
