@@ -11,6 +11,11 @@ export interface ReadLinesBounds {
   /** Bytes of skipped lines one call may scan past before it returns mid-line. */
   maxSkipScanBytes: number;
   chunkBytes?: number;
+  /**
+   * When given, receives the byte offset at which each returned line starts, in order (host
+   * callers that need them, e.g. the ingestion engine; not part of the capability's result).
+   */
+  lineStarts?: number[];
 }
 
 const NEWLINE = 0x0a;
@@ -84,6 +89,8 @@ export async function readLinesFrom(handle: FileHandle, bounds: ReadLinesBounds)
         const lineBytes = pendingBytes + segment + 1;
         if (lines.length > 0 && consumed + lineBytes > bounds.maxBytes) break reading;
         pending.push(view.subarray(start, newline));
+        // Lines and skipped lines are contiguous, so this line began where the last one ended.
+        bounds.lineStarts?.push(nextOffset);
         lines.push(decodeLine(pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes + segment)));
         consumed += lineBytes;
         pending = [];

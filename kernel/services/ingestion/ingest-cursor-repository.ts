@@ -1,0 +1,221 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { numberOf, stringOrNull } from '../storage/repositories/row-values';
+import type { QueryTarget } from '../storage/repositories/query-target';
+import type { Repository, RepositoryOptions } from '../storage/repositories/repository';
+import { storageCall } from '../storage/repositories/storage-call';
+import { TableRepository } from '../storage/repositories/table-repository';
+import type { PageOptions } from '../storage/types';
+import { validateInput } from '../storage/repositories/input-validation';
+
+const TABLE = 'ingest_cursors';
+
+/** The bytes just before a jsonl cursor's offset, hashed: a file rewritten in place under the same inode no longer matches. */
+export interface TailFingerprint {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Where the ingestion of one source stands. For a jsonl source `offset` is the byte just after
+ * the last complete line handed to the adapter; `size`, `mtimeMs` and `inode` are the file as
+ * it was stat'ed when that read began.
+ */
+export interface IngestCursor {
+  /** The adapter's source id (usually the absolute path). */
+  sourceId: string;
+  /** The plugin that owns the source. */
+  plugin: string;
+  inode: string | null;
+  size: number;
+  mtimeMs: number;
+  offset: number;
+  /** What the adapter's last `parse` of this source returned as `state`. */
+  state: unknown;
+  /** Warnings counted since the source was last read from its start. */
+  warnings: number;
+  /** The same, by kind (`corrupt`, `missing-field`, `unknown-type`, `other`, `huge-line`, `invalid-record`). */
+  warningKinds: Record<string, number>;
+  /** jsonl: fingerprint of the bytes before `offset`. */
+  tail: TailFingerprint | null;
+  /** sqlite: the database and its `-wal` as last seen (inode, size, mtime of both). */
+  signature: string | null;
+  /** Epoch ms of the last write; also the row's version for {@link IngestCursorRepository.compareAndSet}. */
+  updatedAt: number;
+}
+
+export type IngestCursorInput = Omit<IngestCursor, 'updatedAt' | 'warningKinds' | 'tail' | 'signature' | 'state' | 'inode'> & {
+  inode?: string | null;
+  state?: unknown;
+  warningKinds?: Record<string, number>;
+  tail?: TailFingerprint | null;
+  signature?: string | null;
+  /** Default now. */
+  updatedAt?: number;
+};
+
+const count = z.number().int().nonnegative();
+const cursorInputSchema = z.object({
+  sourceId: z.string().min(1).max(1000),
+  plugin: z.string().min(1).max(214),
+  inode: z.string().max(64).nullish(),
+  size: count,
+  mtimeMs: z.number().nonnegative(),
+  offset: count,
+  state: z.unknown().optional(),
+  warnings: count,
+  warningKinds: z.record(z.string(), count).optional(),
+  tail: z.object({ bytes: count, sha256: z.string() }).nullish(),
+  signature: z.string().nullish(),
+  updatedAt: count.optional(),
+});
+
+/**
+ * The `state` column holds an envelope: the adapter's own state plus what the engine keeps
+ * about the source beside the numeric columns. A column that is not an envelope (hand-edited,
+ * or from an older writer) reads as the adapter's state with nothing else known.
+ */
+const envelopeSchema = z.object({
+  v: z.literal(1),
+  adapter: z.unknown().optional(),
+  warningKinds: z.record(z.string(), count).optional(),
+  tail: z.object({ bytes: count, sha256: z.string() }).nullish(),
+  signature: z.string().nullish(),
+});
+
+interface CursorRow {
+  source_id: string;
+  plugin: string;
+  inode: string | null;
+  size: number;
+  mtime_ms: number;
+  offset: number;
+  state: string;
+  warnings: number;
+  updated_at: number;
+}
+
+function toRow(input: IngestCursorInput): CursorRow {
+  const cursor = validateInput(cursorInputSchema, input, 'ingest cursor');
+  const envelope: z.input<typeof envelopeSchema> = { v: 1, adapter: cursor.state };
+  if (cursor.warningKinds && Object.keys(cursor.warningKinds).length > 0) envelope.warningKinds = cursor.warningKinds;
+  if (cursor.tail) envelope.tail = cursor.tail;
+  if (cursor.signature) envelope.signature = cursor.signature;
+  return {
+    source_id: cursor.sourceId,
+    plugin: cursor.plugin,
+    inode: cursor.inode ?? null,
+    size: cursor.size,
+    // Whole milliseconds: the column is an integer and a fraction would never compare equal again.
+    mtime_ms: Math.floor(cursor.mtimeMs),
+    offset: cursor.offset,
+    state: JSON.stringify(envelope),
+    warnings: cursor.warnings,
+    updated_at: cursor.updatedAt ?? Date.now(),
+  };
+}
+
+function readEnvelope(text: unknown, sourceId: string, logger: Logger | undefined): z.output<typeof envelopeSchema> {
+  if (typeof text !== 'string' || text === '') return { v: 1 };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    logger?.warn({ table: TABLE, id: sourceId, error: (error as Error).message }, 'ingest cursor state is not JSON; reading the source from its start');
+    return { v: 1 };
+  }
+  const envelope = envelopeSchema.safeParse(parsed);
+  return envelope.success ? envelope.data : { v: 1, adapter: parsed };
+}
+
+function toCursor(row: Record<string, unknown>, logger: Logger | undefined): IngestCursor {
+  const sourceId = String(row.source_id);
+  const envelope = readEnvelope(row.state, sourceId, logger);
+  return {
+    sourceId,
+    plugin: String(row.plugin),
+    inode: stringOrNull(row.inode),
+    size: numberOf(row.size),
+    mtimeMs: numberOf(row.mtime_ms),
+    offset: numberOf(row.offset),
+    state: envelope.adapter,
+    warnings: numberOf(row.warnings),
+    warningKinds: envelope.warningKinds ?? {},
+    tail: envelope.tail ?? null,
+    signature: envelope.signature ?? null,
+    updatedAt: numberOf(row.updated_at),
+  };
+}
+
+// SQLite: SQLITE_CONSTRAINT_PRIMARYKEY; PostgreSQL: unique_violation.
+function isDuplicateKey(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
+}
+
+/**
+ * The ingest cursors (`ingest_cursors`): one row per source, keyed by source id. Listings are
+ * ordered by source id. Writes that race another ingest (a report while `run` is running, two
+ * machines on one PostgreSQL store) go through {@link compareAndSet}, so a slower writer never
+ * moves a cursor back.
+ */
+export class IngestCursorRepository extends TableRepository<IngestCursor> implements Repository<IngestCursor, string, IngestCursorInput> {
+  constructor(target: QueryTarget, options: RepositoryOptions = {}) {
+    super(target, TABLE, toCursor, options);
+  }
+
+  async findById(sourceId: string): Promise<IngestCursor | null> {
+    return this.one(`reading the ingest cursor of ${sourceId}`, (query) => query.where({ source_id: sourceId }));
+  }
+
+  async findAll(options?: PageOptions): Promise<IngestCursor[]> {
+    return this.many('listing ingest cursors', (query) => query.orderBy('source_id'), options);
+  }
+
+  /** Every cursor of one plugin's sources. */
+  async findByPlugin(plugin: string, options?: PageOptions): Promise<IngestCursor[]> {
+    return this.many(`listing the ingest cursors of ${plugin}`, (query) => query.where({ plugin }).orderBy('source_id'), options);
+  }
+
+  /** Inserts or replaces unconditionally. */
+  async save(input: IngestCursorInput): Promise<IngestCursor> {
+    const row = toRow(input);
+    await storageCall(`saving the ingest cursor of ${row.source_id}`, () => this.knex(TABLE).insert(row).onConflict('source_id').merge());
+    return toCursor({ ...row }, this.logger);
+  }
+
+  /**
+   * Writes `next` only if the stored cursor is still `expected` (by its `updatedAt` and
+   * `offset`; `null` = no cursor yet). Returns the written cursor, or `null` when another
+   * writer got there first — the caller's transaction should then be rolled back, because the
+   * records it wrote were read from a position that is no longer current. `next.updatedAt`
+   * is made later than `expected.updatedAt` so the version always moves.
+   */
+  async compareAndSet(expected: IngestCursor | null, next: IngestCursorInput): Promise<IngestCursor | null> {
+    const updatedAt = Math.max(next.updatedAt ?? Date.now(), expected === null ? 0 : expected.updatedAt + 1);
+    const row = toRow({ ...next, updatedAt });
+    const operation = `advancing the ingest cursor of ${row.source_id}`;
+    if (expected === null) {
+      try {
+        await this.knex(TABLE).insert(row);
+      } catch (error) {
+        if (isDuplicateKey(error)) return null;
+        return storageCall(operation, () => Promise.reject(error));
+      }
+      return toCursor({ ...row }, this.logger);
+    }
+    const changed = await storageCall(operation, () =>
+      this.knex(TABLE).where({ source_id: expected.sourceId, updated_at: expected.updatedAt, offset: expected.offset }).update(row),
+    );
+    return changed === 1 ? toCursor({ ...row }, this.logger) : null;
+  }
+
+  async delete(sourceId: string): Promise<boolean> {
+    return this.deleteWhere(`deleting the ingest cursor of ${sourceId}`, { source_id: sourceId });
+  }
+
+  /** Forgets every cursor of a plugin (its sources are read again from the start next time). */
+  async deleteByPlugin(plugin: string): Promise<number> {
+    return storageCall(`deleting the ingest cursors of ${plugin}`, () => this.knex(TABLE).where({ plugin }).delete());
+  }
+}

@@ -1,0 +1,53 @@
+import type { SandboxLimits } from '../../../sandbox/isolate';
+
+/** How much one ingest step may read and hand an adapter at once. */
+export interface IngestLimits {
+  /** Bytes of complete lines handed to one `parse` call (one transaction). */
+  chunkBytes: number;
+  /** Lines handed to one `parse` call. */
+  chunkLines: number;
+  /**
+   * The longest jsonl line handed to an adapter, newline excluded. Longer lines (Claude's
+   * `file-history-snapshot` can be hundreds of MB) are scanned past without being buffered
+   * and counted as `huge-line` warnings.
+   */
+  maxLineBytes: number;
+  /** Bytes of an over-long line one read may scan past before it reports progress. */
+  skipScanBytes: number;
+  /** The largest `json` source read whole; a bigger one is skipped with a `huge-line` warning. */
+  maxJsonBytes: number;
+  /** Size of each read from disk. */
+  readBufferBytes: number;
+  /** `parse` calls on one changed sqlite source in one run (the adapter pages with its state). */
+  maxSqlitePages: number;
+}
+
+const MiB = 1024 * 1024;
+
+export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
+  chunkBytes: 8 * MiB,
+  chunkLines: 100_000,
+  maxLineBytes: 8 * MiB,
+  skipScanBytes: 64 * MiB,
+  maxJsonBytes: 8 * MiB,
+  readBufferBytes: 1 * MiB,
+  maxSqlitePages: 1_000,
+});
+
+/**
+ * The limits for one adapter: the engine's, shrunk so that what `parse` receives and returns
+ * fits the plugin's sandbox. A result over `maxResultBytes` kills the isolate, and the records
+ * of a chunk are at most about the size of its lines, so a chunk is kept to half of it; a heap
+ * of N MB parses lines of a few N/8 MB at most without running out.
+ */
+export function limitsForSandbox(base: IngestLimits, sandbox: Pick<SandboxLimits, 'maxResultBytes' | 'memoryMb'>): IngestLimits {
+  const byResult = Math.floor(sandbox.maxResultBytes / 2);
+  const byHeap = Math.floor((sandbox.memoryMb * MiB) / 8);
+  const chunkBytes = Math.max(64 * 1024, Math.min(base.chunkBytes, byResult, byHeap));
+  return {
+    ...base,
+    chunkBytes,
+    maxLineBytes: Math.min(base.maxLineBytes, chunkBytes),
+    maxJsonBytes: Math.min(base.maxJsonBytes, chunkBytes),
+  };
+}
