@@ -3,6 +3,20 @@ import { homedir } from 'node:os';
 import type { Logger } from 'pino';
 import type { DataSource } from '../../../sandbox/capabilities';
 import type { ResolvedConfig } from '../../config';
+import {
+  adapterContribution,
+  adapterRunSettings,
+  agentEnabled,
+  IngestionEngine,
+  IngestionWatcher,
+  pricingServicePricer,
+  type IngestAdapter,
+  type IngestLimits,
+  type IngestOptions,
+  type IngestRunSummary,
+  type UsagePricer,
+} from '../../services/ingestion';
+import { PricingService } from '../../services/pricing';
 import type { Database } from '../../services/storage/database';
 import { openStore } from '../../services/storage/open-store';
 import { StorageDataSource } from '../../services/storage/storage-data-source';
@@ -24,6 +38,10 @@ export interface KernelOptions {
   data?: DataSource;
   /** An open, migrated store to use instead of connecting from `config.database` (the caller closes it). */
   database?: Database;
+  /** How ingestion prices records; default the shared `PricingService` of the store (mode `auto`). */
+  pricer?: UsagePricer;
+  /** Chunk and line limits of ingestion (tests shrink them). */
+  ingestLimits?: Partial<IngestLimits>;
 }
 
 export type KernelSummary = Record<PluginState, number> & { discovered: number };
@@ -40,6 +58,8 @@ export class Kernel {
   private readonly runners = new Map<string, PluginRunner>();
   private shutdownPromise?: Promise<void>;
   private stateWrites: Promise<void> = Promise.resolve();
+  private ingestion?: Promise<IngestionEngine>;
+  private watcher?: IngestionWatcher;
 
   private constructor(
     readonly container: KernelContainer,
@@ -127,6 +147,7 @@ export class Kernel {
 
   private async startPlugin(record: PluginRecord): Promise<void> {
     const { config, logger } = this.options;
+    const settings = adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents);
     const runner = new PluginRunner(record, {
       registry: this.registry,
       hookBus: this.hookBus,
@@ -137,7 +158,8 @@ export class Kernel {
       homeDir: this.options.homeDir ?? homedir(),
       limitDefaults: config.sandbox.defaults,
       restart: config.sandbox.restart,
-      config: config.plugins.config[record.name] ?? {},
+      config: settings.config,
+      permissions: settings.permissions,
       createScope: (name) => this.container.createPluginScope(name),
       stopTimeoutMs: STOP_TIMEOUT_MS,
     });
@@ -150,6 +172,71 @@ export class Kernel {
   /** The running sandbox of a plugin, for host services that call plugin methods. */
   plugin(name: string): PluginRunner | undefined {
     return this.runners.get(name);
+  }
+
+  // ---- ingestion (kernel/services/ingestion) ----
+
+  /**
+   * Reads what is new in every running adapter's sources into the store (only new bytes; one
+   * transaction per chunk). Problems with a plugin or a source are in the summary, not thrown.
+   */
+  async ingest(options?: IngestOptions): Promise<IngestRunSummary> {
+    return (await this.ingestionEngine()).ingestAll(options);
+  }
+
+  /**
+   * Keeps ingesting until shutdown: file-system events on the agents' data and a rescan every
+   * `ingest.rescanIntervalSecs`. Watches what the last ingest saw, so call it after `ingest()`.
+   */
+  async watch(onIngest?: (summary: IngestRunSummary) => void): Promise<IngestionWatcher> {
+    if (this.watcher) return this.watcher;
+    const engine = await this.ingestionEngine();
+    this.watcher = new IngestionWatcher({
+      engine,
+      logger: this.options.logger,
+      rescanIntervalMs: this.options.config.ingest.rescanIntervalSecs * 1000,
+      onIngest,
+    });
+    this.watcher.start();
+    return this.watcher;
+  }
+
+  private ingestionEngine(): Promise<IngestionEngine> {
+    this.ingestion ??= (async () => {
+      const database = this.container.resolve(Tokens.Database);
+      const pricer = this.options.pricer ?? pricingServicePricer(await PricingService.forDatabase(database, { logger: this.options.logger }));
+      return new IngestionEngine({
+        database,
+        pricer,
+        adapters: () => this.ingestAdapters(),
+        logger: this.options.logger,
+        hookBus: this.hookBus,
+        env: this.options.env ?? process.env,
+        homeDir: this.options.homeDir ?? homedir(),
+        limits: this.options.ingestLimits,
+      });
+    })();
+    this.ingestion.catch(() => (this.ingestion = undefined));
+    return this.ingestion;
+  }
+
+  /** Adapter plugins the user has not turned off, each with its live sandbox when it runs. */
+  private ingestAdapters(): IngestAdapter[] {
+    const { config } = this.options;
+    const adapters: IngestAdapter[] = [];
+    for (const record of this.registry.list()) {
+      const adapter = adapterContribution(record.manifest);
+      if (adapter === null || record.state === 'disabled' || !agentEnabled(adapter.agentType, config.agents)) continue;
+      const sandbox = this.runners.get(record.name)?.live;
+      adapters.push({
+        plugin: record.name,
+        ...adapter,
+        permissions: adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents).permissions,
+        sandbox,
+        notRunning: sandbox ? undefined : { state: record.state, reason: record.reason, code: record.reasonCode },
+      });
+    }
+    return adapters;
   }
 
   summary(): KernelSummary {
@@ -178,6 +265,11 @@ export class Kernel {
 
   private async doShutdown(reason: string): Promise<void> {
     const { logger } = this.options;
+    // Ingestion first: it calls into plugins and writes to the store, both about to go away.
+    await this.watcher?.stop();
+    const ingestion = await this.ingestion?.catch(() => undefined);
+    ingestion?.stop();
+    await ingestion?.idle();
     await this.hookBus.emitSeries('KernelShutdown', { reason }).catch((error: unknown) => {
       logger.warn({ err: errorMessage(error) }, 'KernelShutdown hook failed');
     });

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createCapabilityHost, type CapabilityHost, type DataSource } from '../../../sandbox/capabilities';
 import { PluginSandbox, resolveLimits, type SandboxLimits } from '../../../sandbox/isolate';
 import { isHookName, type HookName } from '../../../sdk/src/hooks';
-import type { PluginLimits } from '../../../sdk/src/manifest';
+import type { PluginLimits, PluginPermissions } from '../../../sdk/src/manifest';
 import type { KvStore } from '../../services/kv';
 import type { PluginScope } from '../container';
 import { ErrorCodes, errorMessage, isRimuruError, SandboxError } from '../errors';
@@ -27,6 +27,8 @@ export interface PluginRunnerDeps {
   restart: RestartPolicyOptions;
   /** The plugin's section of `plugins.config`. */
   config: Record<string, unknown>;
+  /** Permissions to run with instead of the manifest's (an adapter also gets the paths the user configured for its agent). */
+  permissions?: PluginPermissions;
   createScope(name: string): PluginScope;
   /** Bound for `deactivate` at stop; a plugin that takes longer is disposed anyway. */
   stopTimeoutMs: number;
@@ -76,7 +78,7 @@ export class PluginRunner {
       const code = await this.readBundle(this.record.bundlePath);
       this.scope = this.deps.createScope(this.record.name);
       this.capabilities = createCapabilityHost(
-        { name: this.record.name, permissions: manifest.rimuru.permissions ?? {}, contributes: manifest.rimuru.contributes ?? {} },
+        { name: this.record.name, permissions: this.deps.permissions ?? manifest.rimuru.permissions ?? {}, contributes: manifest.rimuru.contributes ?? {} },
         {
           kv: this.deps.kv,
           data: this.deps.data,
