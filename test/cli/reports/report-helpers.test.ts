@@ -1,0 +1,71 @@
+import { progressStateOf, summariseIngestWarnings } from '../../../kernel/cli/reports/ingest-first';
+import { ProgressBar, renderProgressLine } from '../../../kernel/cli/reports/progress-bar';
+import { formatDuration, formatTokens, formatUsd } from '../../../kernel/cli/reports/report-format';
+
+describe('report figures for people', () => {
+  it('money has cents, four decimals below a cent; tokens have thousands separators', () => {
+    expect([0, 12.345, 1234567.891, 0.01, 0.0042, 0.00004].map(formatUsd)).toEqual(['$0.00', '$12.35', '$1,234,567.89', '$0.01', '$0.0042', '$0.0000']);
+    expect([0, 999, 1000, 12345678].map(formatTokens)).toEqual(['0', '999', '1,000', '12,345,678']);
+    expect([0, 59 * 60_000, 61 * 60_000, 50 * 3_600_000].map(formatDuration)).toEqual(['0m', '59m', '1h 01m', '2d 2h']);
+  });
+});
+
+describe('ingest progress bar', () => {
+  function stream(isTTY: boolean) {
+    const writes: string[] = [];
+    return { writes, target: { isTTY, columns: 60, write: (text: string) => writes.push(text) } };
+  }
+
+  it('draws nothing when stderr is not a terminal', () => {
+    const { writes, target } = stream(false);
+    let clock = 0;
+    const bar = new ProgressBar(target, { now: () => clock });
+    clock = 10_000;
+    bar.update({ done: 1, total: 2 });
+    bar.finish();
+    expect(writes).toEqual([]);
+  });
+
+  it('waits before the first draw, redraws at most once per throttle interval, and clears its line at the end', () => {
+    const { writes, target } = stream(true);
+    let clock = 0;
+    const bar = new ProgressBar(target, { delayMs: 500, throttleMs: 100, now: () => clock });
+    clock = 400;
+    bar.update({ done: 1, total: 10 }); // a quick ingest never shows a bar
+    clock = 600;
+    bar.update({ done: 2, total: 10 });
+    clock = 650;
+    bar.update({ done: 3, total: 10 }); // within the throttle interval
+    clock = 700;
+    bar.update({ done: 4, total: 10, label: 'claude-code' });
+    bar.finish();
+    expect(writes).toHaveLength(3);
+    expect(writes[0]).toContain(' 20% 2/10');
+    expect(writes[1]).toContain(' 40% 4/10 claude-code');
+    expect(writes[2]).toBe('\r\x1b[K');
+  });
+
+  it('fits the line to the terminal', () => {
+    expect(renderProgressLine({ done: 5, total: 10, label: 'x'.repeat(200) }, 40).length).toBeLessThanOrEqual(39);
+    expect(renderProgressLine({ done: 0, total: 0 }, 80)).toContain('  0% 0/0');
+  });
+});
+
+describe('the ingest summary under a report', () => {
+  it('sums per-source warning counts by kind, in either shape, and keeps the unknown models', () => {
+    const nested = summariseIngestWarnings({ unknownModels: ['m-x'], warnings: { '/a.jsonl': { corrupt: 2, 'unknown-type': 1 }, '/b.jsonl': { corrupt: 1 } } });
+    expect(nested.unknownModels).toEqual(['m-x']);
+    expect(nested.warnings.map((warning) => [warning.count, warning.message])).toEqual([
+      [3, 'ingest skipped 3 corrupt lines in 2 sources (details: --log-level debug)'],
+      [1, 'ingest skipped 1 unknown-type line in 1 source (details: --log-level debug)'],
+    ]);
+    const flat = summariseIngestWarnings({ warnings: [{ source: '/a', kind: 'missing-field', count: 4 }] });
+    expect(flat.warnings.map((warning) => warning.count)).toEqual([4]);
+  });
+
+  it('never fails a report over a summary it cannot read', () => {
+    expect(summariseIngestWarnings('nonsense')).toEqual({ ran: true, warnings: [], unknownModels: [] });
+    expect(progressStateOf({ unexpected: true })).toBeNull();
+    expect(progressStateOf({ sourcesDone: 1, sourcesTotal: 3, source: '/x' })).toEqual({ done: 1, total: 3, label: '/x' });
+  });
+});
