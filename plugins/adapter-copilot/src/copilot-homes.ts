@@ -3,6 +3,8 @@ import type { FileStat, PluginContext } from '@rimuru/sdk';
 /** One Copilot CLI data directory (`~/.copilot`): `session-state/` and `otel/` live under it. */
 export interface CopilotHome {
   dir: string;
+  /** The path as configured (the data directory or its `session-state/`): what must exist, what discovery reports. */
+  named: string;
   /** Which override named it: `agents.copilot.paths`, `COPILOT_HOME`, or the defaults. */
   origin: 'config' | 'COPILOT_HOME' | 'default';
 }
@@ -58,7 +60,7 @@ function toHomes(entries: readonly string[], origin: CopilotHome['origin'], home
     const dir = baseName(absolute) === SESSION_STATE_DIR ? parentDir(absolute) : absolute;
     if (seen.has(dir)) continue;
     seen.add(dir);
-    homes.push({ dir, origin });
+    homes.push({ dir, named: absolute, origin });
   }
   return homes;
 }

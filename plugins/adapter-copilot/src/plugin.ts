@@ -24,7 +24,8 @@ const SESSION_DIR_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 async function existingHomes(ctx: PluginContext): Promise<CopilotHome[]> {
   const found: CopilotHome[] = [];
   for (const home of await copilotHomes(ctx)) {
-    if ((await statIfReadable(ctx, home.dir))?.isDirectory) found.push(home);
+    // The named path, not its parent: a configured `session-state/` may be all the kernel granted.
+    if ((await statIfReadable(ctx, home.named))?.isDirectory) found.push(home);
   }
   return found;
 }
@@ -75,7 +76,7 @@ function isLinesInput(input: unknown): input is ParseInput & { source: { path: s
 export default defineAdapter({
   async discover(ctx): Promise<AgentDiscovery> {
     const homes = await existingHomes(ctx);
-    const discovery: AgentDiscovery = { installed: homes.length > 0, paths: homes.map((home) => home.dir) };
+    const discovery: AgentDiscovery = { installed: homes.length > 0, paths: homes.map((home) => home.named) };
     const version = await latestVersion(ctx, homes, await sessionEventFiles(ctx, homes));
     if (version !== undefined) discovery.version = version;
     return discovery;

@@ -4,6 +4,8 @@ import type { FileStat, PluginContext } from '@rimuru/sdk';
 export interface GeminiHome {
   dir: string;
   tmpDir: string;
+  /** The path as configured (the `.gemini` directory or its `tmp/`): what must exist, what discovery reports. */
+  named: string;
   /** Which override named it: `agents.gemini.paths`, `GEMINI_CLI_HOME`, or the default. */
   origin: 'config' | 'GEMINI_CLI_HOME' | 'default';
 }
@@ -50,7 +52,7 @@ function toHomes(entries: readonly string[], origin: GeminiHome['origin'], home:
     const dir = isTmp ? parentDir(absolute) : absolute;
     if (seen.has(dir)) continue;
     seen.add(dir);
-    homes.push({ dir, tmpDir: isTmp ? absolute : joinPath(absolute, TMP), origin });
+    homes.push({ dir, tmpDir: isTmp ? absolute : joinPath(absolute, TMP), named: absolute, origin });
   }
   return homes;
 }

@@ -11,7 +11,8 @@ const MAX_FILES_PER_LISTING = 10_000;
 async function existingHomes(ctx: PluginContext): Promise<GeminiHome[]> {
   const found: GeminiHome[] = [];
   for (const home of await geminiHomes(ctx)) {
-    if ((await statIfReadable(ctx, home.dir))?.isDirectory) found.push(home);
+    // The named path, not its parent: a configured `tmp/` may be all the kernel granted.
+    if ((await statIfReadable(ctx, home.named))?.isDirectory) found.push(home);
   }
   return found;
 }
@@ -61,7 +62,7 @@ function isParseInput(input: unknown): input is ParseInput & { source: { path: s
 export default defineAdapter({
   async discover(ctx): Promise<AgentDiscovery> {
     const homes = await existingHomes(ctx);
-    return { installed: homes.length > 0, paths: homes.map((home) => home.dir) };
+    return { installed: homes.length > 0, paths: homes.map((home) => home.named) };
   },
 
   async sources(ctx): Promise<IngestSource[]> {
