@@ -95,11 +95,14 @@ describe('adapter-copilot: discovery', () => {
 
   it('takes agents.copilot.paths from its config over the environment (a data directory or its session-state/)', async () => {
     const dir = scratchDir();
+    // Only the configured path is granted, as the kernel grants it.
     writeCopilotFixture(dir, { ...SMALL, copilotHome: path.join(dir, 'configured'), otelExportFile: false });
     for (const entry of [path.join(dir, 'configured'), path.join(dir, 'configured', 'session-state')]) {
-      // The kernel grants configured paths; here the test does.
-      const { plugin } = await start({ config: { paths: [entry] }, env: { COPILOT_HOME: path.join(dir, 'elsewhere') }, permissions: { 'fs.read': [dir], env: ['COPILOT_HOME'] } });
-      expect({ entry, paths: (await plugin.invoke<AgentDiscovery>('discover')).paths }).toEqual({ entry, paths: [path.join(dir, 'configured')] });
+      const { plugin } = await start({ config: { paths: [entry] }, env: { COPILOT_HOME: path.join(dir, 'elsewhere') }, permissions: { 'fs.read': [entry], env: ['COPILOT_HOME', 'COPILOT_OTEL_FILE_EXPORTER_PATH'] } });
+      expect({ entry, paths: (await plugin.invoke<AgentDiscovery>('discover')).paths }).toEqual({ entry, paths: [entry] });
+      // Every session's events file; the otel/ export only when the data directory itself is named.
+      const sessionFiles = SMALL.sessions + 7;
+      expect({ entry, sources: (await plugin.invoke<IngestSource[]>('sources')).length }).toEqual({ entry, sources: entry.endsWith('session-state') ? sessionFiles : sessionFiles + 1 });
     }
   });
 });

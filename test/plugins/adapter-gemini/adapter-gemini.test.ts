@@ -66,9 +66,10 @@ describe('adapter-gemini: discovery', () => {
     writeGeminiFixture(dir, { ...SMALL, geminiHome: path.join(dir, 'configured', '.gemini') });
     const home = path.join(dir, 'configured', '.gemini');
     for (const entry of [home, path.join(home, 'tmp')]) {
-      // The kernel grants configured paths; here the test does.
-      const { plugin } = await start({ config: { paths: [entry] }, env: { GEMINI_CLI_HOME: path.join(dir, 'elsewhere') }, permissions: { 'fs.read': [dir], env: ['GEMINI_CLI_HOME'] } });
-      expect({ entry, paths: (await plugin.invoke<AgentDiscovery>('discover')).paths }).toEqual({ entry, paths: [home] });
+      // Only the configured path is granted, as the kernel grants it.
+      const { plugin } = await start({ config: { paths: [entry] }, env: { GEMINI_CLI_HOME: path.join(dir, 'elsewhere') }, permissions: { 'fs.read': [entry], env: ['GEMINI_CLI_HOME'] } });
+      expect({ entry, paths: (await plugin.invoke<AgentDiscovery>('discover')).paths }).toEqual({ entry, paths: [entry] });
+      expect({ entry, listsSources: (await plugin.invoke<IngestSource[]>('sources')).length > 0 }).toEqual({ entry, listsSources: true });
     }
   });
 });
