@@ -130,8 +130,15 @@ export async function parseDatabase(file: string, state: unknown, ctx: PluginCon
   const previous = stateSchema.safeParse(state);
   const from: DatabaseState = previous.success ? previous.data : { messages: null, sessions: null };
   const collected: Collected = { records: [], sessions: [], warnings: [] };
+  let sessions = from.sessions;
   try {
-    const sessions = await readSessions(ctx, file, from.sessions, collected);
+    sessions = await readSessions(ctx, file, from.sessions, collected);
+  } catch (error) {
+    // Session metadata is a nicety: a session table this adapter cannot read must not hold back usage.
+    if (!isDatabaseFailure(error)) throw error;
+    collected.warnings.push({ kind: 'other', message: `cannot read the session table of ${file}: ${(error as Error).message}` });
+  }
+  try {
     const messages = await readMessages(ctx, file, from.messages, collected);
     const next: DatabaseState = { sessions, messages };
     return { records: collected.records, sessions: mergeSessionEvents(collected.sessions), warnings: collected.warnings, state: next };

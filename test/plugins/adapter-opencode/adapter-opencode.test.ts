@@ -226,6 +226,18 @@ describe('adapter-opencode', () => {
     }
   });
 
+  it('still reads usage when the session table is not one it knows, with a warning', async () => {
+    const { run, fixture } = await withFixture();
+    const db = new Database(fixture.databaseFile);
+    db.exec('ALTER TABLE session RENAME COLUMN directory TO dir');
+    db.close();
+
+    const source: IngestSource = { id: fixture.databaseFile, kind: 'sqlite', path: fixture.databaseFile, conflict: 'keep-larger' };
+    const [output] = await readSource(run.plugin, source);
+    expect(output?.records.length).toBeGreaterThan(0);
+    expect(warningCounts(output?.warnings ?? []).other).toBe(1);
+  });
+
   it('turns a file that is not a database into a warning, not a crash', async () => {
     run = await runPlugin({ pluginDir: PLUGIN_DIR });
     const dataDir = path.join(run.tmpDir, '.local/share/opencode');
