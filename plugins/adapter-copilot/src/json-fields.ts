@@ -1,3 +1,5 @@
+import type { ParseWarning } from '@rimuru/sdk';
+
 /**
  * Narrowing of untrusted JSON from Copilot's logs. Hand-written rather than a schema library:
  * it runs for every event line inside the sandbox, where a bundled validator would cost more
@@ -34,4 +36,32 @@ export function isoTime(value: unknown): string | undefined {
 /** The start of a bad line, for a warning message. */
 export function excerpt(line: string, chars = 80): string {
   return line.length <= chars ? line : `${line.slice(0, chars)}…`;
+}
+
+/**
+ * Calls `each` with every line that contains one of `needles` (the source's pre-filter, applied
+ * here too so counts do not depend on the host) and holds a JSON object; a line that does not
+ * parse, or is no object, becomes a `corrupt` warning.
+ */
+export function eachJsonObject(
+  lines: readonly string[],
+  needles: readonly string[],
+  warnings: ParseWarning[],
+  each: (value: JsonObject, index: number, line: string) => void,
+): void {
+  lines.forEach((line, index) => {
+    if (!needles.some((needle) => line.includes(needle))) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
+      return;
+    }
+    if (!isJsonObject(value)) {
+      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${excerpt(line)}` });
+      return;
+    }
+    each(value, index, line);
+  });
 }

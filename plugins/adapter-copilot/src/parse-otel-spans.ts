@@ -1,5 +1,5 @@
 import type { ParseWarning, SessionEvent, UsageRecord } from '@rimuru/sdk';
-import { excerpt, isJsonObject, isoTime, nonEmptyString, tokenCount, type JsonObject } from './json-fields';
+import { eachJsonObject, excerpt, isJsonObject, isoTime, nonEmptyString, tokenCount, type JsonObject } from './json-fields';
 import { AGENT } from './parse-session-events';
 
 /** Every record worth reading carries `gen_ai.*` attributes. */
@@ -81,17 +81,9 @@ export async function parseOtelSpans(lines: readonly string[], previous: unknown
   const warnings: ParseWarning[] = [];
   const calls: SpanCall[] = [...state.pending];
 
-  lines.forEach((line, index) => {
-    if (!OTEL_LINE_CONTAINS.some((needle) => line.includes(needle))) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
-      return;
-    }
-    if (!isJsonObject(value) || !isJsonObject(value.attributes)) {
-      warnings.push({ kind: 'unknown-type', message: `line ${index + 1}: not an OpenTelemetry record with attributes: ${excerpt(line)}` });
+  eachJsonObject(lines, OTEL_LINE_CONTAINS, warnings, (value, index, line) => {
+    if (!isJsonObject(value.attributes)) {
+      warnings.push({ kind: 'unknown-type', message: `line ${index + 1}: an OpenTelemetry record without attributes: ${excerpt(line)}` });
       return;
     }
     const attributes = value.attributes;

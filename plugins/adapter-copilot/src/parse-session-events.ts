@@ -1,6 +1,6 @@
 import type { ParseOutput, ParseWarning, SessionEvent, UsageRecord } from '@rimuru/sdk';
 import { baseName, parentDir } from './copilot-homes';
-import { excerpt, isJsonObject, isoTime, nonEmptyString, tokenCount, type JsonObject } from './json-fields';
+import { eachJsonObject, isJsonObject, isoTime, nonEmptyString, tokenCount, type JsonObject } from './json-fields';
 
 export const AGENT = 'copilot';
 
@@ -88,19 +88,7 @@ export function parseSessionEvents(lines: readonly string[], sourcePath: string,
   const fallbackSessionId = baseName(parentDir(sourcePath));
   let touched = false;
 
-  lines.forEach((line, index) => {
-    if (!SESSION_EVENTS_LINE_CONTAINS.some((needle) => line.includes(needle))) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
-      return;
-    }
-    if (!isJsonObject(value)) {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${excerpt(line)}` });
-      return;
-    }
+  eachJsonObject(lines, SESSION_EVENTS_LINE_CONTAINS, warnings, (value, index) => {
     const type = nonEmptyString(value.type);
     if (type === undefined) {
       warnings.push({ kind: 'missing-field', message: `line ${index + 1}: an event without a type` });
