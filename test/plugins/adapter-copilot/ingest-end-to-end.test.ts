@@ -4,24 +4,22 @@
  * pricing service, and the store's CostAggregator — which must report exactly what the
  * generators wrote: tokens to the token and costs to the cent, by UTC day and by model.
  */
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { resolveConfig } from '../../../kernel/config';
-import { Kernel, type KernelOptions } from '../../../kernel/core/lifecycle';
+import { Kernel } from '../../../kernel/core/lifecycle';
 import { createLogger } from '../../../kernel/core/logging';
-import type { IngestRunSummary } from '../../../kernel/services/ingestion';
-import { CostAggregator, openStore, SessionRepository, type Database, type UsageTotals } from '../../../kernel/services/storage';
-import { bundlePlugin } from '../../../sandbox/bundler';
+import { openStore, type Database } from '../../../kernel/services/storage';
 import type { RimuruConfig } from '../../../sdk/src/config';
 import { writeCopilotFixture } from '../../fixtures/agents/copilot';
 import { addUsage, type AgentFixture, type ExpectedUsage } from '../../fixtures/agents/expected-usage';
 import { writeGeminiFixture } from '../../fixtures/agents/gemini';
 import { normalisedSnapshotCost } from '../../fixtures/agents/normalised-ledger';
 import { snapshotCostUsd } from '../../fixtures/agents/snapshot-prices';
+import { bootKernel, expectedWarnings, expectStoredUsage, installAdapters, storedSessions, warningsOf } from '../booted-kernel';
 
-const REPO = path.resolve(__dirname, '../../..');
 const ADAPTERS = ['adapter-copilot', 'adapter-gemini'];
 const SMALL_HUGE_LINE = { hugeLineBytes: 9 * 1024 * 1024 };
 
@@ -31,7 +29,7 @@ let kernel: Kernel | undefined;
 
 beforeEach(async () => {
   dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-copilot-gemini-e2e-')));
-  await installAdapters(path.join(dir, 'plugins'));
+  await installAdapters(path.join(dir, 'plugins'), ADAPTERS);
 });
 
 afterEach(async () => {
@@ -42,66 +40,17 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The adapters as the kernel finds built-in plugins: their package.json and a bundle at `main`. */
-async function installAdapters(pluginsDir: string): Promise<void> {
-  for (const name of ADAPTERS) {
-    const target = path.join(pluginsDir, name);
-    mkdirSync(path.join(target, 'dist'), { recursive: true });
-    copyFileSync(path.join(REPO, 'plugins', name, 'package.json'), path.join(target, 'package.json'));
-    writeFileSync(path.join(target, 'dist', 'plugin.js'), (await bundlePlugin(path.join(REPO, 'plugins', name, 'src', 'plugin.ts'))).code);
-  }
-}
-
-async function bootOver(env: Record<string, string>, home: string, agents: RimuruConfig['agents'] = {}, ingestLimits?: KernelOptions['ingestLimits']): Promise<Kernel> {
-  const config = resolveConfig({ dataDir: path.join(dir, 'data'), plugins: { dir: path.join(dir, 'user-plugins') }, agents }, { cwd: dir, env: {}, homeDir: home });
-  database = await openStore(config);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  kernel = await Kernel.boot({ config, logger: createLogger({ level: 'warn', pretty: false, destination: quiet }), builtinPluginDir: path.join(dir, 'plugins'), env, homeDir: home, database, ingestLimits });
+async function bootOver(env: Record<string, string>, home: string, agents: RimuruConfig['agents'] = {}): Promise<Kernel> {
+  ({ kernel, database } = await bootKernel(dir, env, home, agents));
   return kernel;
 }
 
-function tokens(usage: UsageTotals | ExpectedUsage): Omit<ExpectedUsage, 'costUsd'> {
-  const { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens, reasoningTokens, totalTokens, records } = usage;
-  return { inputTokens, outputTokens, cacheWriteTokens, cacheReadTokens, reasoningTokens, totalTokens, records };
-}
-
-function expectTable(what: string, actual: Record<string, UsageTotals>, expected: Record<string, ExpectedUsage>): void {
-  expect({ what, keys: Object.keys(actual).sort() }).toEqual({ what, keys: Object.keys(expected).sort() });
-  for (const [key, usage] of Object.entries(expected)) {
-    const stored = actual[key] as UsageTotals;
-    expect({ what, key, ...tokens(stored) }).toEqual({ what, key, ...tokens(usage) });
-    expect({ what, key, cost: stored.costUsd.toFixed(2) }).toEqual({ what, key, cost: usage.costUsd.toFixed(2) });
-  }
-}
-
+/** The store holds exactly the fixture's usage, its sessions with usage under their own ids, and each named session's project. */
 async function expectStoreMatches(db: Database, fixture: AgentFixture & { projectPaths: Record<string, string> }): Promise<void> {
-  const costs = new CostAggregator(db);
-  const agents = [fixture.agentType];
-  expectTable('totals', { all: await costs.breakdown({ agents }) }, { all: fixture.totals });
-  const report = await costs.report({}, { groupBy: 'day', timeZone: 'UTC', filter: { agents } });
-  expectTable('by day', Object.fromEntries(report.periods.map((period) => [period.period, { ...period.totals }])), fixture.byDay);
-  expectTable('by model', Object.fromEntries((await costs.byModel({}, { agents })).map(({ model, ...usage }) => [model, usage])), fixture.byModel);
-  const sessions = (await new SessionRepository(db).findAll({ limit: 1_000 })).filter((session) => session.agentType === fixture.agentType);
-  const withUsage = sessions.filter((session) => fixture.sessions.includes(session.externalId));
-  expect(withUsage.map((session) => session.externalId).sort()).toEqual(fixture.sessions);
-  for (const session of sessions) {
-    const projectPath = fixture.projectPaths[session.externalId];
-    if (projectPath !== undefined) expect({ id: session.externalId, projectPath: session.projectPath }).toEqual({ id: session.externalId, projectPath });
-  }
-}
-
-function warningsOf(summary: IngestRunSummary, agentType: string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const source of summary.warnings.filter((warning) => warning.agentType === agentType)) {
-    for (const [kind, count] of Object.entries(source.counts)) counts[kind] = (counts[kind] ?? 0) + (count ?? 0);
-  }
-  return counts;
-}
-
-function expectedWarnings(fixture: AgentFixture): Record<string, number> {
-  const { corrupt, missingField, unknownType, hugeLines } = fixture.skipped;
-  const counts: Record<string, number> = { corrupt, 'missing-field': missingField, 'unknown-type': unknownType, 'huge-line': hugeLines };
-  return Object.fromEntries(Object.entries(counts).filter(([, count]) => count > 0));
+  await expectStoredUsage(db, fixture.agentType, fixture);
+  const sessions = await storedSessions(db, fixture.agentType);
+  expect(fixture.sessions.filter((id) => !sessions.has(id))).toEqual([]);
+  for (const [id, projectPath] of Object.entries(fixture.projectPaths)) expect({ id, projectPath: sessions.get(id)?.projectPath }).toEqual({ id, projectPath });
 }
 
 /** `usage` added into a copy of one of the fixture's tables (tokens and cost), as a correct reader adds a new call. */
@@ -140,7 +89,12 @@ it('carries the parse state through the store: three-line chunks give the same t
   const home = path.join(dir, 'home');
   const copilot = writeCopilotFixture(home, { sessions: 3, hugeLineBytes: 0 });
   const gemini = writeGeminiFixture(home, { sessions: 2, hugeLineBytes: 0 });
-  const booted = await bootOver({ ...copilot.env, ...gemini.env }, home, {}, { chunkLines: 3 });
+  // booted-kernel's bootKernel takes no ingest limits; the Kernel does.
+  const config = resolveConfig({ dataDir: path.join(dir, 'data'), plugins: { dir: path.join(dir, 'user-plugins') } }, { cwd: dir, env: {}, homeDir: home });
+  database = await openStore(config);
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const logger = createLogger({ level: 'warn', pretty: false, destination: quiet });
+  const booted = (kernel = await Kernel.boot({ config, logger, builtinPluginDir: path.join(dir, 'plugins'), env: { ...copilot.env, ...gemini.env }, homeDir: home, database, ingestLimits: { chunkLines: 3 } }));
   const summary = await booted.ingest();
   expect(summary.errors).toEqual([]);
   expect(summary.chunks).toBeGreaterThan(summary.sources.read * 2);
@@ -212,8 +166,7 @@ it('picks up what is appended later: a session that shuts down, and a Gemini ans
     byDay: plus(gemini.byDay, '2026-10-06', { ...geminiCall, costUsd: geminiCost }),
     byModel: plus(gemini.byModel, 'gemini-2.5-flash', { ...geminiCall, costUsd: geminiCost }),
   });
-  const open = (await new SessionRepository(database as Database).findAll({ limit: 1_000 })).find((session) => session.externalId === copilot.notable.open);
-  expect(open?.endedAt).toBe(Date.parse(at));
+  expect((await storedSessions(database as Database, 'copilot')).get(copilot.notable.open)?.endedAt).toBe(Date.parse(at));
 });
 
 function readdirMatching(chatsDir: string, fragment: string): string {
