@@ -3,7 +3,8 @@
  * built-in plugins, a Kernel booted over a store in a temp dir with a chosen environment, and
  * checks that the store reports exactly what a fixture generator says it wrote.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { resolveConfig } from '../../kernel/config';
@@ -60,6 +61,39 @@ export async function bootKernel(dir: string, env: Record<string, string>, home:
     await database.close();
     throw error;
   }
+}
+
+export interface KernelRuns {
+  /** This test's temp dir: `plugins/` holds the installed adapters; put homes and data beside it. */
+  dir(): string;
+  /** Boots over this test's dir (see {@link bootKernel}); shut down after the test. */
+  boot(env: Record<string, string>, home: string, agents?: RimuruConfig['agents']): Promise<BootedKernel>;
+}
+
+/** A fresh temp dir with `adapters` installed before each test, and the kernel and dir cleaned up after. */
+export function useBootedKernels(adapters: readonly string[]): KernelRuns {
+  let dir: string | undefined;
+  let booted: BootedKernel | undefined;
+  beforeEach(async () => {
+    dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-e2e-')));
+    await installAdapters(path.join(dir, 'plugins'), adapters);
+  });
+  afterEach(async () => {
+    await booted?.close();
+    booted = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const current = (): string => {
+    if (!dir) throw new Error('useBootedKernels: no test is running');
+    return dir;
+  };
+  return {
+    dir: current,
+    async boot(env, home, agents) {
+      booted = await bootKernel(current(), env, home, agents);
+      return booted;
+    },
+  };
 }
 
 function tokens(usage: UsageTotals | ExpectedUsage): Omit<ExpectedUsage, 'costUsd'> {

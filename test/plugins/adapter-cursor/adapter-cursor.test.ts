@@ -1,31 +1,19 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AgentDiscovery, IngestSource, ParseOutput } from '@rimuru/sdk';
-import { rejectionOf, runPlugin, type PluginRun } from '@rimuru/sdk/testing';
+import { rejectionOf, type PluginRun } from '@rimuru/sdk/testing';
 import { ErrorCodes } from '../../../kernel/core/errors';
 import { writeCursorFixture, type CursorFixture } from '../../fixtures/agents/cursor';
 import { readEverything, readSource, roundedTable, roundedUsage, totalsOf, warningCounts } from '../adapter-reading';
+import { usePluginRuns } from '../plugin-runs';
 
 const PLUGIN_DIR = path.resolve(__dirname, '../../../plugins/adapter-cursor');
 
 describe('adapter-cursor', () => {
-  let run: PluginRun | undefined;
-  const scratch: string[] = [];
-  const scratchDir = (): string => {
-    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-cursor-')));
-    scratch.push(dir);
-    return dir;
-  };
-  afterEach(async () => {
-    await run?.dispose();
-    run = undefined;
-    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const runs = usePluginRuns(PLUGIN_DIR);
 
   async function withFixture(seed = 5): Promise<{ run: PluginRun; fixture: CursorFixture }> {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
+    const run = await runs.start();
     return { run, fixture: writeCursorFixture(run.tmpDir, { seed }) };
   }
 
@@ -91,8 +79,8 @@ describe('adapter-cursor', () => {
   });
 
   it('finds the user dir under $XDG_CONFIG_HOME, and not installed when there is none', async () => {
-    const xdg = scratchDir();
-    run = await runPlugin({ pluginDir: PLUGIN_DIR, env: { XDG_CONFIG_HOME: xdg } });
+    const xdg = runs.scratchDir();
+    const run = await runs.start({ env: { XDG_CONFIG_HOME: xdg } });
     expect(await run.plugin.invoke<AgentDiscovery>('discover')).toEqual({
       installed: false,
       paths: [path.join(xdg, 'Cursor/User'), path.join(run.tmpDir, 'Library/Application Support/Cursor/User')],
@@ -105,19 +93,15 @@ describe('adapter-cursor', () => {
 
   it('takes agents.cursor.paths from its config (Cursor’s data dir, its User dir or the database itself)', async () => {
     for (const configured of ['~/portable/Cursor', '~/portable/Cursor/User', '~/portable/Cursor/User/globalStorage/state.vscdb']) {
-      const current = await runPlugin({ pluginDir: PLUGIN_DIR, config: { paths: [configured] }, permissions: { 'fs.read': ['$TMP/portable'], sqlite: ['$TMP/portable'] } });
-      try {
-        const fixture = writeCursorFixture(current.tmpDir, { xdgConfigHome: path.join(current.tmpDir, 'portable') });
-        expect({ configured, sources: (await current.plugin.invoke<IngestSource[]>('sources')).map((s) => s.path) }).toEqual({ configured, sources: [fixture.databaseFile] });
-      } finally {
-        await current.dispose();
-      }
+      const current = await runs.start({ config: { paths: [configured] }, permissions: { 'fs.read': ['$TMP/portable'], sqlite: ['$TMP/portable'] } });
+      const fixture = writeCursorFixture(current.tmpDir, { xdgConfigHome: path.join(current.tmpDir, 'portable') });
+      expect({ configured, sources: (await current.plugin.invoke<IngestSource[]>('sources')).map((s) => s.path) }).toEqual({ configured, sources: [fixture.databaseFile] });
     }
   });
 
   it('is refused a database outside its roots', async () => {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
-    const outside = writeCursorFixture(scratchDir());
+    const run = await runs.start();
+    const outside = writeCursorFixture(runs.scratchDir());
     const source: IngestSource = { id: outside.databaseFile, kind: 'sqlite', path: outside.databaseFile, conflict: 'keep-larger' };
     expect((await rejectionOf(run.plugin.invoke<ParseOutput>('parse', { source }))).code).toBe(ErrorCodes.PERMISSION_DENIED);
   });

@@ -4,28 +4,14 @@
  * same store — the store must report the local token counts and the CSV's requests at the
  * CSV's cost, each exactly once however often either is read.
  */
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { importCursorUsageCsv } from '../../../kernel/services/imports';
 import { cursorCsvRows, writeCursorUsageCsv } from '../../fixtures/agents/cursor-usage-csv';
 import { writeCursorFixture } from '../../fixtures/agents/cursor';
 import { ZERO_TOTALS, type ExpectedUsage } from '../../fixtures/agents/expected-usage';
-import { bootKernel, expectedWarnings, expectStoredUsage, installAdapters, storedSessions, warningsOf, type BootedKernel, type UsageTables } from '../booted-kernel';
+import { expectedWarnings, expectStoredUsage, storedSessions, useBootedKernels, warningsOf, type UsageTables } from '../booted-kernel';
 
-let dir: string;
-let booted: BootedKernel | undefined;
-
-beforeEach(async () => {
-  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-cursor-e2e-')));
-  await installAdapters(path.join(dir, 'plugins'), ['adapter-cursor']);
-});
-
-afterEach(async () => {
-  await booted?.close();
-  booted = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const kernels = useBootedKernels(['adapter-cursor']);
 
 function add(a: ExpectedUsage, b: ExpectedUsage): ExpectedUsage {
   const sum = { ...ZERO_TOTALS };
@@ -33,6 +19,7 @@ function add(a: ExpectedUsage, b: ExpectedUsage): ExpectedUsage {
   return sum;
 }
 
+/** What the store holds for an agent whose records come from two places. */
 function merged(a: UsageTables, b: UsageTables): UsageTables {
   const table = (x: Record<string, ExpectedUsage>, y: Record<string, ExpectedUsage>): Record<string, ExpectedUsage> => {
     const out: Record<string, ExpectedUsage> = { ...x };
@@ -43,9 +30,9 @@ function merged(a: UsageTables, b: UsageTables): UsageTables {
 }
 
 it('ingests composers and local token counts, then the dashboard CSV at its own cost; re-reading either adds nothing', async () => {
-  const home = path.join(dir, 'home');
+  const home = path.join(kernels.dir(), 'home');
   const fixture = writeCursorFixture(home);
-  booted = await bootKernel(dir, { HOME: home }, home);
+  const booted = await kernels.boot({ HOME: home }, home);
 
   const first = await booted.kernel.ingest();
   expect(first.errors).toEqual([]);
@@ -56,7 +43,7 @@ it('ingests composers and local token counts, then the dashboard CSV at its own 
   const sessions = await storedSessions(booted.database, 'cursor');
   expect(Object.fromEntries([...sessions].map(([id, session]) => [id, session.projectPath]))).toEqual(fixture.composers);
 
-  const csv = writeCursorUsageCsv(path.join(dir, 'downloads', 'usage-events.csv'), cursorCsvRows(60));
+  const csv = writeCursorUsageCsv(path.join(kernels.dir(), 'downloads', 'usage-events.csv'), cursorCsvRows(60));
   const imported = await importCursorUsageCsv(booted.database, csv.file);
   expect(imported.skipped.map((problem) => problem.line)).toEqual(csv.malformedLines);
   await expectStoredUsage(booted.database, 'cursor', merged(fixture, csv));

@@ -1,31 +1,19 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { AgentDiscovery, IngestSource, ParseOutput, UsageRecord } from '@rimuru/sdk';
-import { rejectionOf, runPlugin, type PluginRun } from '@rimuru/sdk/testing';
+import { rejectionOf, type PluginRun } from '@rimuru/sdk/testing';
 import { ErrorCodes } from '../../../kernel/core/errors';
 import { sqliteTimestamp, writeGooseFixture, type GooseFixture } from '../../fixtures/agents/goose';
 import { readEverything, readSource, roundedTable, roundedUsage, totalsOf, warningCounts } from '../adapter-reading';
+import { usePluginRuns } from '../plugin-runs';
 
 const PLUGIN_DIR = path.resolve(__dirname, '../../../plugins/adapter-goose');
 
 describe('adapter-goose', () => {
-  let run: PluginRun | undefined;
-  const scratch: string[] = [];
-  const scratchDir = (): string => {
-    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-goose-')));
-    scratch.push(dir);
-    return dir;
-  };
-  afterEach(async () => {
-    await run?.dispose();
-    run = undefined;
-    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const runs = usePluginRuns(PLUGIN_DIR);
 
   async function withFixture(options: Parameters<typeof writeGooseFixture>[1] = {}): Promise<{ run: PluginRun; fixture: GooseFixture }> {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
+    const run = await runs.start();
     return { run, fixture: writeGooseFixture(run.tmpDir, options) };
   }
 
@@ -120,8 +108,8 @@ describe('adapter-goose', () => {
   });
 
   it('finds the database under $GOOSE_PATH_ROOT/data/sessions before ~/.local/share/goose', async () => {
-    const root = scratchDir();
-    run = await runPlugin({ pluginDir: PLUGIN_DIR, env: { GOOSE_PATH_ROOT: root } });
+    const root = runs.scratchDir();
+    const run = await runs.start({ env: { GOOSE_PATH_ROOT: root } });
     writeGooseFixture(run.tmpDir, { seed: 3 }); // a decoy in the default place
     const fixture = writeGooseFixture(run.tmpDir, { goosePathRoot: root });
 
@@ -132,8 +120,7 @@ describe('adapter-goose', () => {
   });
 
   it('takes agents.goose.paths from its config (a directory laid out like Goose, or the file itself)', async () => {
-    run = await runPlugin({
-      pluginDir: PLUGIN_DIR,
+    const run = await runs.start({
       config: { paths: ['~/backup/goose'] },
       permissions: { 'fs.read': ['$TMP/backup'], sqlite: ['$TMP/backup'] },
     });
@@ -142,11 +129,11 @@ describe('adapter-goose', () => {
   });
 
   it('discovers nothing on a machine without Goose, and is refused a database outside its roots', async () => {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
+    const run = await runs.start();
     expect(await run.plugin.invoke<AgentDiscovery>('discover')).toEqual({ installed: false, paths: [path.join(run.tmpDir, '.local/share/goose/sessions')] });
     expect(await run.plugin.invoke('sources')).toEqual([]);
 
-    const outside = writeGooseFixture(scratchDir());
+    const outside = writeGooseFixture(runs.scratchDir());
     const source: IngestSource = { id: outside.databaseFile, kind: 'sqlite', path: outside.databaseFile, conflict: 'keep-larger' };
     expect((await rejectionOf(run.plugin.invoke<ParseOutput>('parse', { source }))).code).toBe(ErrorCodes.PERMISSION_DENIED);
   });

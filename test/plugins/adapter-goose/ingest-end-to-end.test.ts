@@ -4,31 +4,17 @@
  * reporting exactly what the generator wrote — then a session that grows replacing its record.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { sqliteTimestamp, writeGooseFixture } from '../../fixtures/agents/goose';
-import { bootKernel, expectedWarnings, expectStoredUsage, installAdapters, storedSessions, warningsOf, type BootedKernel } from '../booted-kernel';
+import { expectedWarnings, expectStoredUsage, storedSessions, useBootedKernels, warningsOf } from '../booted-kernel';
 
-let dir: string;
-let booted: BootedKernel | undefined;
-
-beforeEach(async () => {
-  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-goose-e2e-')));
-  await installAdapters(path.join(dir, 'plugins'), ['adapter-goose']);
-});
-
-afterEach(async () => {
-  await booted?.close();
-  booted = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const kernels = useBootedKernels(['adapter-goose']);
 
 it('ingests sessions.db into the totals the generator wrote; a session that grows replaces its record, nothing is counted twice', async () => {
-  const home = path.join(dir, 'home');
-  const root = path.join(dir, 'goose-root');
+  const home = path.join(kernels.dir(), 'home');
+  const root = path.join(kernels.dir(), 'goose-root');
   const fixture = writeGooseFixture(home, { goosePathRoot: root });
-  booted = await bootKernel(dir, { HOME: home, GOOSE_PATH_ROOT: root }, home);
+  const booted = await kernels.boot({ HOME: home, GOOSE_PATH_ROOT: root }, home);
 
   const first = await booted.kernel.ingest();
   expect(first.errors).toEqual([]);

@@ -1,33 +1,22 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentDiscovery, IngestSource, ParseOutput, UsageRecord } from '@rimuru/sdk';
-import { rejectionOf, runPlugin, type PluginRun } from '@rimuru/sdk/testing';
+import { rejectionOf, type PluginRun } from '@rimuru/sdk/testing';
 import { ErrorCodes } from '../../../kernel/core/errors';
 import { Database as Store, upsertUsageRecords, type UsageRecordInput } from '../../../kernel/services/storage';
 import { writeOpenCodeFixture, type OpenCodeFixture } from '../../fixtures/agents/opencode';
 import { readEverything, readSource, recordCostUsd, roundedTable, roundedUsage, totalsOf, warningCounts } from '../adapter-reading';
+import { usePluginRuns } from '../plugin-runs';
 
 const PLUGIN_DIR = path.resolve(__dirname, '../../../plugins/adapter-opencode');
 const PAGE_LIMIT = 20_000; // MAX_RECORDS_PER_PARSE in the adapter
 
 describe('adapter-opencode', () => {
-  let run: PluginRun | undefined;
-  const scratch: string[] = [];
-  const scratchDir = (): string => {
-    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-opencode-')));
-    scratch.push(dir);
-    return dir;
-  };
-  afterEach(async () => {
-    await run?.dispose();
-    run = undefined;
-    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const runs = usePluginRuns(PLUGIN_DIR);
 
   async function withFixture(seed = 4): Promise<{ run: PluginRun; fixture: OpenCodeFixture }> {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
+    const run = await runs.start();
     return { run, fixture: writeOpenCodeFixture(run.tmpDir, { seed }) };
   }
 
@@ -96,7 +85,7 @@ describe('adapter-opencode', () => {
     const expected = Object.fromEntries(fixture.overlappingMessageIds.map((id) => [`opencode:${id}`, fromDatabase.find((r) => r.dedupKey === `opencode:${id}`)?.outputTokens]));
 
     for (const legacyFirst of [false, true]) {
-      const store = await Store.connect({ dataDir: scratchDir(), maxConnections: 1, minConnections: 0, connectTimeoutMs: 5_000, idleTimeoutMs: 10_000 });
+      const store = await Store.connect({ dataDir: runs.scratchDir(), maxConnections: 1, minConnections: 0, connectTimeoutMs: 5_000, idleTimeoutMs: 10_000 });
       try {
         await store.runMigrations();
         const writeDatabase = () => upsertUsageRecords(store, fromDatabase.map(toInput), { conflict: databaseSource?.conflict });
@@ -180,18 +169,14 @@ describe('adapter-opencode', () => {
     const { run, fixture } = await withFixture();
     expect(await run.plugin.invoke<AgentDiscovery>('discover')).toEqual({ installed: true, version: '1.1.14', paths: [fixture.dataDir] });
 
-    const empty = await runPlugin({ pluginDir: PLUGIN_DIR });
-    try {
-      expect(await empty.plugin.invoke<AgentDiscovery>('discover')).toEqual({ installed: false, paths: [path.join(empty.tmpDir, '.local/share/opencode')] });
-      expect(await empty.plugin.invoke<IngestSource[]>('sources')).toEqual([]);
-    } finally {
-      await empty.dispose();
-    }
+    const empty = await runs.start();
+    expect(await empty.plugin.invoke<AgentDiscovery>('discover')).toEqual({ installed: false, paths: [path.join(empty.tmpDir, '.local/share/opencode')] });
+    expect(await empty.plugin.invoke<IngestSource[]>('sources')).toEqual([]);
   });
 
   it('follows $XDG_DATA_HOME instead of ~/.local/share', async () => {
-    const xdg = scratchDir();
-    run = await runPlugin({ pluginDir: PLUGIN_DIR, env: { XDG_DATA_HOME: xdg } });
+    const xdg = runs.scratchDir();
+    const run = await runs.start({ env: { XDG_DATA_HOME: xdg } });
     writeOpenCodeFixture(run.tmpDir, { seed: 9 }); // a decoy in the default place
     const fixture = writeOpenCodeFixture(run.tmpDir, { seed: 4, xdgDataHome: xdg });
 
@@ -201,8 +186,7 @@ describe('adapter-opencode', () => {
   });
 
   it('takes agents.opencode.paths from its config before the environment', async () => {
-    run = await runPlugin({
-      pluginDir: PLUGIN_DIR,
+    const run = await runs.start({
       config: { paths: ['~/elsewhere/opencode'] },
       permissions: { 'fs.read': ['$TMP/elsewhere'], sqlite: ['$TMP/elsewhere'], env: ['XDG_DATA_HOME'] },
     });
@@ -213,17 +197,13 @@ describe('adapter-opencode', () => {
   });
 
   it('is refused a database or file outside its roots', async () => {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
-    const outside = writeOpenCodeFixture(scratchDir(), { seed: 4 });
+    const run = await runs.start();
+    const outside = writeOpenCodeFixture(runs.scratchDir(), { seed: 4 });
 
     const database: IngestSource = { id: outside.databaseFile, kind: 'sqlite', path: outside.databaseFile };
     expect((await rejectionOf(run.plugin.invoke<ParseOutput>('parse', { source: database }))).code).toBe(ErrorCodes.PERMISSION_DENIED);
-    const config = await runPlugin({ pluginDir: PLUGIN_DIR, config: { paths: [outside.dataDir] } });
-    try {
-      expect((await rejectionOf(config.plugin.invoke('sources'))).code).toBe(ErrorCodes.PERMISSION_DENIED);
-    } finally {
-      await config.dispose();
-    }
+    const config = await runs.start({ config: { paths: [outside.dataDir] } });
+    expect((await rejectionOf(config.plugin.invoke('sources'))).code).toBe(ErrorCodes.PERMISSION_DENIED);
   });
 
   it('still reads usage when the session table is not one it knows, with a warning', async () => {
@@ -239,7 +219,7 @@ describe('adapter-opencode', () => {
   });
 
   it('turns a file that is not a database into a warning, not a crash', async () => {
-    run = await runPlugin({ pluginDir: PLUGIN_DIR });
+    const run = await runs.start();
     const dataDir = path.join(run.tmpDir, '.local/share/opencode');
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(path.join(dataDir, 'opencode.db'), 'this is not a SQLite file'.repeat(100));

@@ -3,30 +3,17 @@
  * adapter bundle in its sandbox under its manifest's permissions, `kernel.ingest()` with the
  * real pricing service, and the store reporting exactly what the generator wrote.
  */
-import { mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { renameSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeOpenCodeFixture } from '../../fixtures/agents/opencode';
-import { bootKernel, expectedWarnings, expectStoredUsage, installAdapters, storedSessions, warningsOf, type BootedKernel } from '../booted-kernel';
+import { expectedWarnings, expectStoredUsage, storedSessions, useBootedKernels, warningsOf } from '../booted-kernel';
 
-let dir: string;
-let booted: BootedKernel | undefined;
-
-beforeEach(async () => {
-  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-opencode-e2e-')));
-  await installAdapters(path.join(dir, 'plugins'), ['adapter-opencode']);
-});
-
-afterEach(async () => {
-  await booted?.close();
-  booted = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
+const kernels = useBootedKernels(['adapter-opencode']);
 
 it('ingests opencode.db and the legacy files into the totals the generator wrote, to the token and the cent; again changes nothing', async () => {
-  const home = path.join(dir, 'home');
+  const home = path.join(kernels.dir(), 'home');
   const fixture = writeOpenCodeFixture(home);
-  booted = await bootKernel(dir, { HOME: home }, home);
+  const booted = await kernels.boot({ HOME: home }, home);
 
   const first = await booted.kernel.ingest();
   expect(first.errors).toEqual([]);
@@ -49,11 +36,11 @@ it('ingests opencode.db and the legacy files into the totals the generator wrote
 });
 
 it('keeps the database copy of a message whose stale legacy copy an earlier run stored before OpenCode moved to SQLite', async () => {
-  const home = path.join(dir, 'home');
+  const home = path.join(kernels.dir(), 'home');
   const fixture = writeOpenCodeFixture(home);
-  const aside = path.join(dir, 'opencode.db.aside');
+  const aside = path.join(kernels.dir(), 'opencode.db.aside');
   renameSync(fixture.databaseFile, aside);
-  booted = await bootKernel(dir, { HOME: home }, home);
+  const booted = await kernels.boot({ HOME: home }, home);
 
   await booted.kernel.ingest(); // legacy files only
   const staleCopies = (await booted.database.knex('usage_records').whereIn('dedup_key', fixture.overlappingMessageIds.map((id) => `opencode:${id}`))) as unknown[];
