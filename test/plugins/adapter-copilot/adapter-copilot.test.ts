@@ -4,10 +4,11 @@ import type { AgentDiscovery, IngestSource, ParseOutput, UsageRecord } from '@ri
 import { writeCopilotFixture, type CopilotFixture } from '../../fixtures/agents/copilot';
 import { addUsage, ZERO_TOTALS, type ExpectedUsage } from '../../fixtures/agents/expected-usage';
 import { normalisedSnapshotCost } from '../../fixtures/agents/normalised-ledger';
-import { expectWarningsMatch, pluginRuns, warningCounts } from '../adapter-claude-code/adapter-test-kit';
+import { expectWarningsMatch, warningCounts } from '../adapter-claude-code/adapter-test-kit';
+import { usePluginRuns } from '../plugin-runs';
 import { feedJsonlSources, type FeedResult } from '../adapter-claude-code/jsonl-feeder';
 
-const runs = pluginRuns(path.resolve(__dirname, '../../../plugins/adapter-copilot'));
+const runs = usePluginRuns(path.resolve(__dirname, '../../../plugins/adapter-copilot'));
 const { start, scratchDir } = runs;
 const SMALL = { sessions: 2, hugeLineBytes: 2048 };
 

@@ -4,46 +4,22 @@
  * pricing service, and the store's CostAggregator — which must report exactly what the
  * generators wrote: tokens to the token and costs to the cent, by UTC day and by model.
  */
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { resolveConfig } from '../../../kernel/config';
 import { Kernel } from '../../../kernel/core/lifecycle';
 import { createLogger } from '../../../kernel/core/logging';
 import { openStore, type Database } from '../../../kernel/services/storage';
-import type { RimuruConfig } from '../../../sdk/src/config';
 import { writeCopilotFixture } from '../../fixtures/agents/copilot';
 import { addUsage, type AgentFixture, type ExpectedUsage } from '../../fixtures/agents/expected-usage';
 import { writeGeminiFixture } from '../../fixtures/agents/gemini';
 import { normalisedSnapshotCost } from '../../fixtures/agents/normalised-ledger';
 import { snapshotCostUsd } from '../../fixtures/agents/snapshot-prices';
-import { bootKernel, expectedWarnings, expectStoredUsage, installAdapters, storedSessions, warningsOf } from '../booted-kernel';
+import { expectedWarnings, expectStoredUsage, storedSessions, useBootedKernels, warningsOf } from '../booted-kernel';
 
-const ADAPTERS = ['adapter-copilot', 'adapter-gemini'];
 const SMALL_HUGE_LINE = { hugeLineBytes: 9 * 1024 * 1024 };
-
-let dir: string;
-let database: Database | undefined;
-let kernel: Kernel | undefined;
-
-beforeEach(async () => {
-  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'rimuru-copilot-gemini-e2e-')));
-  await installAdapters(path.join(dir, 'plugins'), ADAPTERS);
-});
-
-afterEach(async () => {
-  await kernel?.shutdown('test over');
-  kernel = undefined;
-  await database?.close();
-  database = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function bootOver(env: Record<string, string>, home: string, agents: RimuruConfig['agents'] = {}): Promise<Kernel> {
-  ({ kernel, database } = await bootKernel(dir, env, home, agents));
-  return kernel;
-}
+const runs = useBootedKernels(['adapter-copilot', 'adapter-gemini']);
 
 /** The store holds exactly the fixture's usage, its sessions with usage under their own ids, and each named session's project. */
 async function expectStoreMatches(db: Database, fixture: AgentFixture & { projectPaths: Record<string, string> }): Promise<void> {
@@ -61,10 +37,11 @@ function plus(table: Record<string, ExpectedUsage>, key: string, usage: Omit<Exp
 }
 
 it('ingests Copilot and Gemini corpora into totals equal to the generators’, to the token and the cent, and again changes nothing', async () => {
+  const dir = runs.dir();
   const home = path.join(dir, 'home');
   const copilot = writeCopilotFixture(home, SMALL_HUGE_LINE);
   const gemini = writeGeminiFixture(home, SMALL_HUGE_LINE);
-  const booted = await bootOver({ ...copilot.env, ...gemini.env }, home);
+  const { kernel: booted, database } = await runs.boot({ ...copilot.env, ...gemini.env }, home);
 
   const first = await booted.ingest();
   expect(first.errors).toEqual([]);
@@ -72,7 +49,7 @@ it('ingests Copilot and Gemini corpora into totals equal to the generators’, t
     { agentType: 'copilot', installed: true, paths: [path.join(home, '.copilot')] },
     { agentType: 'gemini', installed: true, paths: [path.join(home, '.gemini')] },
   ]);
-  const db = database as Database;
+  const db = database;
   await expectStoreMatches(db, copilot);
   await expectStoreMatches(db, gemini);
   expect(warningsOf(first, 'copilot')).toEqual(expectedWarnings(copilot));
@@ -86,50 +63,59 @@ it('ingests Copilot and Gemini corpora into totals equal to the generators’, t
 });
 
 it('carries the parse state through the store: three-line chunks give the same totals', async () => {
+  const dir = runs.dir();
   const home = path.join(dir, 'home');
   const copilot = writeCopilotFixture(home, { sessions: 3, hugeLineBytes: 0 });
   const gemini = writeGeminiFixture(home, { sessions: 2, hugeLineBytes: 0 });
-  // booted-kernel's bootKernel takes no ingest limits; the Kernel does.
+  // booted-kernel's boot takes no ingest limits; the Kernel does.
   const config = resolveConfig({ dataDir: path.join(dir, 'data'), plugins: { dir: path.join(dir, 'user-plugins') } }, { cwd: dir, env: {}, homeDir: home });
-  database = await openStore(config);
-  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const logger = createLogger({ level: 'warn', pretty: false, destination: quiet });
-  const booted = (kernel = await Kernel.boot({ config, logger, builtinPluginDir: path.join(dir, 'plugins'), env: { ...copilot.env, ...gemini.env }, homeDir: home, database, ingestLimits: { chunkLines: 3 } }));
-  const summary = await booted.ingest();
-  expect(summary.errors).toEqual([]);
-  expect(summary.chunks).toBeGreaterThan(summary.sources.read * 2);
-  await expectStoreMatches(database as Database, copilot);
-  await expectStoreMatches(database as Database, gemini);
+  const database = await openStore(config);
+  const logger = createLogger({ level: 'warn', pretty: false, destination: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  let kernel: Kernel | undefined;
+  try {
+    kernel = await Kernel.boot({ config, logger, builtinPluginDir: path.join(dir, 'plugins'), env: { ...copilot.env, ...gemini.env }, homeDir: home, database, ingestLimits: { chunkLines: 3 } });
+    const summary = await kernel.ingest();
+    expect(summary.errors).toEqual([]);
+    expect(summary.chunks).toBeGreaterThan(summary.sources.read * 2);
+    await expectStoreMatches(database, copilot);
+    await expectStoreMatches(database, gemini);
+  } finally {
+    await kernel?.shutdown('test over');
+    await database.close();
+  }
 });
 
 it('honours COPILOT_HOME and GEMINI_CLI_HOME over the home directory', async () => {
+  const dir = runs.dir();
   const home = path.join(dir, 'home');
   writeCopilotFixture(home, { seed: 1, sessions: 1, hugeLineBytes: 0, otelExportFile: false });
   writeGeminiFixture(home, { seed: 2, sessions: 1, hugeLineBytes: 0 });
   const copilot = writeCopilotFixture(dir, { seed: 3, copilotHome: path.join(dir, 'relocated-copilot'), hugeLineBytes: 0, otelExportFile: false });
   const gemini = writeGeminiFixture(dir, { seed: 4, geminiHome: path.join(dir, 'profile', '.gemini'), hugeLineBytes: 0 });
-  const booted = await bootOver({ HOME: home, COPILOT_HOME: copilot.env.COPILOT_HOME as string, GEMINI_CLI_HOME: gemini.env.GEMINI_CLI_HOME as string }, home);
+  const { kernel: booted, database } = await runs.boot({ HOME: home, COPILOT_HOME: copilot.env.COPILOT_HOME as string, GEMINI_CLI_HOME: gemini.env.GEMINI_CLI_HOME as string }, home);
   expect((await booted.ingest()).errors).toEqual([]);
-  await expectStoreMatches(database as Database, copilot);
-  await expectStoreMatches(database as Database, gemini);
+  await expectStoreMatches(database, copilot);
+  await expectStoreMatches(database, gemini);
 });
 
 it('reads the folders named in agents.<type>.paths, which the kernel grants the adapters', async () => {
+  const dir = runs.dir();
   const home = path.join(dir, 'home');
   const copilot = writeCopilotFixture(dir, { seed: 5, copilotHome: path.join(dir, 'synced', 'copilot'), hugeLineBytes: 0, otelExportFile: false });
   const gemini = writeGeminiFixture(dir, { seed: 6, geminiHome: path.join(dir, 'synced', '.gemini'), hugeLineBytes: 0 });
   mkdirSync(home, { recursive: true });
-  const booted = await bootOver({ HOME: home }, home, { copilot: { paths: [copilot.copilotHome] }, gemini: { paths: [gemini.geminiHome] } });
+  const { kernel: booted, database } = await runs.boot({ HOME: home }, home, { copilot: { paths: [copilot.copilotHome] }, gemini: { paths: [gemini.geminiHome] } });
   expect((await booted.ingest()).errors).toEqual([]);
-  await expectStoreMatches(database as Database, copilot);
-  await expectStoreMatches(database as Database, gemini);
+  await expectStoreMatches(database, copilot);
+  await expectStoreMatches(database, gemini);
 });
 
 it('picks up what is appended later: a session that shuts down, and a Gemini answer, each counted once', async () => {
+  const dir = runs.dir();
   const home = path.join(dir, 'home');
   const copilot = writeCopilotFixture(home, { hugeLineBytes: 0 });
   const gemini = writeGeminiFixture(home, { hugeLineBytes: 0 });
-  const booted = await bootOver({ ...copilot.env, ...gemini.env }, home);
+  const { kernel: booted, database } = await runs.boot({ ...copilot.env, ...gemini.env }, home);
   expect((await booted.ingest()).errors).toEqual([]);
 
   // The open Copilot session finishes its half-written line and shuts down.
@@ -153,20 +139,20 @@ it('picks up what is appended later: a session that shuts down, and a Gemini ans
   const second = await booted.ingest();
   expect(second.errors).toEqual([]);
   expect(second.records.inserted).toBe(2);
-  await expectStoreMatches(database as Database, {
+  await expectStoreMatches(database, {
     ...copilot,
     totals: plus({ all: copilot.totals }, 'all', { ...copilotCall, costUsd: copilotCost }).all as ExpectedUsage,
     byDay: plus(copilot.byDay, '2026-10-06', { ...copilotCall, costUsd: copilotCost }),
     byModel: plus(copilot.byModel, 'gpt-5.1-codex', { ...copilotCall, costUsd: copilotCost }),
     sessions: [...copilot.sessions, copilot.notable.open].sort(),
   });
-  await expectStoreMatches(database as Database, {
+  await expectStoreMatches(database, {
     ...gemini,
     totals: plus({ all: gemini.totals }, 'all', { ...geminiCall, costUsd: geminiCost }).all as ExpectedUsage,
     byDay: plus(gemini.byDay, '2026-10-06', { ...geminiCall, costUsd: geminiCost }),
     byModel: plus(gemini.byModel, 'gemini-2.5-flash', { ...geminiCall, costUsd: geminiCost }),
   });
-  expect((await storedSessions(database as Database, 'copilot')).get(copilot.notable.open)?.endedAt).toBe(Date.parse(at));
+  expect((await storedSessions(database, 'copilot')).get(copilot.notable.open)?.endedAt).toBe(Date.parse(at));
 });
 
 function readdirMatching(chatsDir: string, fragment: string): string {

@@ -3,11 +3,12 @@ import * as path from 'node:path';
 import type { AgentDiscovery, IngestSource, ParseOutput, UsageRecord } from '@rimuru/sdk';
 import type { TestPluginHandle } from '@rimuru/sdk/testing';
 import { writeGeminiFixture, type GeminiFixture } from '../../fixtures/agents/gemini';
-import { expectMatchesFixture, expectWarningsMatch, pluginRuns, warningCounts } from '../adapter-claude-code/adapter-test-kit';
+import { expectMatchesFixture, expectWarningsMatch, warningCounts } from '../adapter-claude-code/adapter-test-kit';
+import { usePluginRuns } from '../plugin-runs';
 import { feedJsonlSources, type FeedOptions, type FeedResult } from '../adapter-claude-code/jsonl-feeder';
 import { keepRecords, readSource } from '../adapter-reading';
 
-const runs = pluginRuns(path.resolve(__dirname, '../../../plugins/adapter-gemini'));
+const runs = usePluginRuns(path.resolve(__dirname, '../../../plugins/adapter-gemini'));
 const { start, scratchDir } = runs;
 const SMALL = { sessions: 1, hugeLineBytes: 2048 };
 
