@@ -1,12 +1,13 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AgentDiscovery, IngestSource, ParseOutput } from '@rimuru/sdk';
+import type { TestPluginHandle } from '@rimuru/sdk/testing';
 import { encodeProjectDir, generateClaudeCodeCorpus } from '../../fixtures/agents/claude-code';
-import { expectMatchesFixture, expectWarningsMatch, jsonlFilesUnder, pluginRuns, warningCounts } from './adapter-test-kit';
+import { usePluginRuns } from '../plugin-runs';
+import { expectMatchesFixture, expectWarningsMatch, jsonlFilesUnder, warningCounts } from './adapter-test-kit';
 import { feedJsonlSources } from './jsonl-feeder';
 
-const runs = pluginRuns(path.resolve(__dirname, '../../../plugins/adapter-claude-code'));
-const { start, scratchDir } = runs;
+const { start, scratchDir } = usePluginRuns(path.resolve(__dirname, '../../../plugins/adapter-claude-code'));
 // The July 2026 snapshot's `provider_specific_entry.fast` for claude-opus-4-6, the corpus's fast-mode model.
 const fastMultiplier = (): number => 6;
 const TINY = { sessionsPerProject: 1, turnsPerSession: 1, hugeLineBytes: 1024 };
@@ -171,10 +172,11 @@ describe('adapter-claude-code: parse, line by line', () => {
       timestamp: '2025-06-02T22:40:37.397Z',
       ...fields,
     });
-  const parse = async (lines: string[], file?: string): Promise<ParseOutput> => runs.current().plugin.invoke<ParseOutput>('parse', { source: source(file), lines, offset: 0 });
+  const parse = async (lines: string[], file?: string): Promise<ParseOutput> => plugin.invoke<ParseOutput>('parse', { source: source(file), lines, offset: 0 });
 
+  let plugin: TestPluginHandle;
   beforeEach(async () => {
-    await start();
+    ({ plugin } = await start());
   });
 
   it('maps a line: uncached input, cache writes with their 1-hour part, reads, key, session, time', async () => {
@@ -259,7 +261,7 @@ describe('adapter-claude-code: parse, line by line', () => {
   });
 
   it('answers a malformed parse call with a warning instead of a crash', async () => {
-    const output = await runs.current().plugin.invoke<ParseOutput>('parse', { lines: 'not a list' });
+    const output = await plugin.invoke<ParseOutput>('parse', { lines: 'not a list' });
     expect(output).toEqual({ records: [], sessions: [], warnings: [{ kind: 'other', message: 'parse input without source.path and lines' }] });
   });
 });

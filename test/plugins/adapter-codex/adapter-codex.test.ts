@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import type { AgentDiscovery, IngestSource, ParseOutput } from '@rimuru/sdk';
+import type { TestPluginHandle } from '@rimuru/sdk/testing';
 import { CODEX_FALLBACK_MODEL, generateCodexCorpus } from '../../fixtures/agents/codex';
-import { expectMatchesFixture, expectWarningsMatch, jsonlFilesUnder, pluginRuns, warningCounts } from '../adapter-claude-code/adapter-test-kit';
+import { usePluginRuns } from '../plugin-runs';
+import { expectMatchesFixture, expectWarningsMatch, jsonlFilesUnder, warningCounts } from '../adapter-claude-code/adapter-test-kit';
 import { feedJsonlSources } from '../adapter-claude-code/jsonl-feeder';
 
-const runs = pluginRuns(path.resolve(__dirname, '../../../plugins/adapter-codex'));
-const { start, scratchDir } = runs;
+const { start, scratchDir } = usePluginRuns(path.resolve(__dirname, '../../../plugins/adapter-codex'));
 const SMALL = { sessions: 6, turnsPerSession: 2, hugeLineBytes: 1024 };
 
 describe('adapter-codex: discovery', () => {
@@ -130,10 +131,11 @@ describe('adapter-codex: parse, line by line', () => {
     total_tokens: input + output,
   });
   const count = (info: unknown, timestamp?: string | null): string => line('event_msg', { type: 'token_count', info, rate_limits: { primary: { used_percent: 28 } } }, timestamp);
-  const parse = async (lines: string[], state?: unknown): Promise<ParseOutput> => runs.current().plugin.invoke<ParseOutput>('parse', { source, lines, offset: 0, state });
+  const parse = async (lines: string[], state?: unknown): Promise<ParseOutput> => plugin.invoke<ParseOutput>('parse', { source, lines, offset: 0, state });
 
+  let plugin: TestPluginHandle;
   beforeEach(async () => {
-    await start();
+    ({ plugin } = await start());
   });
 
   it('maps a turn: uncached input = input − cached, reasoning inside output, key from the cumulative total', async () => {
