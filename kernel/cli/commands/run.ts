@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Kernel } from '../../core/lifecycle';
 import type { PluginRecord } from '../../core/registry';
+import type { IngestRunSummary } from '../../services/ingestion';
 import { loadCliContext, type GlobalOptions } from '../cli-context';
 import { ExitCode } from '../exit-codes';
 import { pluginSummary, removeStatusFile, writeStatusFile } from '../kernel-status-file';
@@ -28,6 +29,29 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         stop.cancel(); // or the keep-alive timer holds a failed boot open forever
         throw error;
       }
+      let unsubscribe = (): void => undefined;
+      const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
+        const deadline = setTimeout(() => {
+          io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
+          process.exit(ExitCode.FAILURE);
+        }, SHUTDOWN_DEADLINE_MS);
+        deadline.unref();
+        unsubscribe();
+        await kernel.shutdown(signal);
+        await removeStatusFile(config.dataDir);
+        clearTimeout(deadline);
+        if (options.json) io.out(JSON.stringify({ event: 'stopped', signal }));
+        else io.out(`rimuru-kernel stopped (${signal})`);
+      };
+
+      // Ingest what is new before the ready line, so its counts describe a current store. A
+      // Ctrl-C meanwhile stops the ingest at its next chunk (what was committed stays).
+      const first = await Promise.race([kernel.ingest().then((ingested) => ({ ingested })), stop.signal.then((signal) => ({ signal }))]);
+      if ('signal' in first) {
+        await shutDown(first.signal);
+        return;
+      }
+      const { ingested } = first;
       const plugins = kernel.registry.list();
       const summary = kernel.summary();
       const status = () => ({
@@ -37,12 +61,13 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         plugins: kernel.registry.list().map(pluginSummary),
       });
       await writeStatusFile(config.dataDir, status());
-      const unsubscribe = kernel.registry.onStateChange(() => void writeStatusFile(config.dataDir, status()).catch(() => undefined));
+      unsubscribe = kernel.registry.onStateChange(() => void writeStatusFile(config.dataDir, status()).catch(() => undefined));
 
       if (options.json) {
-        io.out(JSON.stringify({ event: 'ready', pid: process.pid, dataDir: config.dataDir, configFile: configPath ?? null, bootMs: Date.now() - startedAt.getTime(), summary, plugins: plugins.map(pluginSummary) }));
+        io.out(JSON.stringify({ event: 'ready', pid: process.pid, dataDir: config.dataDir, configFile: configPath ?? null, bootMs: Date.now() - startedAt.getTime(), summary, plugins: plugins.map(pluginSummary), ingest: describeIngestJson(ingested) }));
       } else {
         for (const record of plugins) io.out(describeLoaded(record));
+        io.out(describeIngest(ingested));
         io.out(
           `rimuru-kernel ready in ${Date.now() - startedAt.getTime()} ms: ${summary.running} running, ` +
             `${summary.disabled} disabled, ${summary.errored + summary.quarantined} failed, of ${summary.discovered} plugins ` +
@@ -50,20 +75,33 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         );
       }
 
-      const signal = await stop.signal;
-      const deadline = setTimeout(() => {
-        io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
-        process.exit(ExitCode.FAILURE);
-      }, SHUTDOWN_DEADLINE_MS);
-      deadline.unref();
-      unsubscribe();
-      await kernel.shutdown(signal);
-      await removeStatusFile(config.dataDir);
-      clearTimeout(deadline);
-      if (options.json) io.out(JSON.stringify({ event: 'stopped', signal }));
-      else io.out(`rimuru-kernel stopped (${signal})`);
-
+      // Then keep the store current: file events, and a rescan every ingest.rescanIntervalSecs.
+      await kernel.watch();
+      await shutDown(await stop.signal);
     });
+}
+
+function describeIngest(summary: IngestRunSummary): string {
+  const records = summary.records.inserted + summary.records.updated;
+  const warnings = summary.warnings.reduce((sum, source) => sum + Object.values(source.counts).reduce((a, b) => a + (b ?? 0), 0), 0);
+  const parts = [`  ingested ${records} new records from ${summary.sources.read} of ${summary.sources.total} sources in ${summary.durationMs} ms`];
+  if (warnings > 0) parts.push(`${warnings} lines skipped`);
+  if (summary.errors.length > 0) parts.push(`${summary.errors.length} problems (rimuru-kernel agents status)`);
+  if (summary.unknownModels.length > 0) parts.push(`unpriced models: ${summary.unknownModels.join(', ')}`);
+  return parts.join('; ');
+}
+
+function describeIngestJson(summary: IngestRunSummary): Record<string, unknown> {
+  return {
+    sources: summary.sources,
+    bytesRead: summary.bytesRead,
+    records: summary.records,
+    sessions: summary.sessions,
+    warnings: summary.warnings.length,
+    errors: summary.errors,
+    unknownModels: summary.unknownModels,
+    durationMs: summary.durationMs,
+  };
 }
 
 function describeLoaded(record: PluginRecord): string {

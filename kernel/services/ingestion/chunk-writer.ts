@@ -31,7 +31,19 @@ export interface ChunkResult {
 const KEYS_PER_QUERY = 500;
 
 /** Thrown inside the transaction to roll it back when another writer moved the cursor. */
-class CursorMoved extends Error {}
+class CursorMoved extends Error {
+  constructor() {
+    super('another ingest moved the cursor first');
+  }
+}
+
+// The store wraps what a transaction throws in a StorageError; the marker is its cause.
+function causedByCursorMoved(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    if (current instanceof CursorMoved) return true;
+  }
+  return false;
+}
 
 async function costsOf(trx: Knex.Transaction, keys: readonly string[]): Promise<Map<string, number>> {
   const costs = new Map<string, number>();
@@ -72,7 +84,7 @@ export async function writeChunk(db: Database, chunk: ChunkWrite): Promise<Chunk
       return { cursor, upsert, sessions, costChanges };
     });
   } catch (error) {
-    if (error instanceof CursorMoved) return null;
+    if (causedByCursorMoved(error)) return null;
     throw error;
   }
 }

@@ -440,7 +440,9 @@ export class IngestionEngine {
           sourceId: source.id,
           plugin: run.adapter.plugin,
           inode: identity.inode,
-          size: identity.size,
+          // Until the pass reaches the end, the cursor claims only the bytes it consumed: a run
+          // killed between chunks must not leave a cursor that looks like the whole file.
+          size: chunk.eof ? identity.size : chunk.nextOffset,
           mtimeMs: identity.mtimeMs,
           offset: chunk.nextOffset,
           state: nextState,

@@ -21,9 +21,12 @@ import { testPrice, TEST_MAX_LINE_BYTES } from './fixtures/test-agent-corpus';
  */
 
 export const TEST_ADAPTER_DIR = path.resolve(__dirname, '../../fixtures/plugins/adapter-test-agent');
-const TEST_ADAPTER_MANIFEST = JSON.parse(readFileSync(path.join(TEST_ADAPTER_DIR, 'package.json'), 'utf8')) as {
-  rimuru: { permissions: Record<string, string[]>; limits: Record<string, number> };
-};
+// Read when a test installs the adapter, not at import: the crash test's child bundles this file elsewhere.
+function testAdapterManifest(): { rimuru: { permissions: Record<string, string[]>; limits: Record<string, number> } } {
+  return JSON.parse(readFileSync(path.join(TEST_ADAPTER_DIR, 'package.json'), 'utf8')) as {
+    rimuru: { permissions: Record<string, string[]>; limits: Record<string, number> };
+  };
+}
 
 let bundled: Promise<string> | undefined;
 /** The test adapter's bundle, built once per test file by the kernel's own bundler. */
@@ -43,13 +46,14 @@ export interface TestAdapterOptions {
 export async function installTestAdapter(pluginsDir: string, options: TestAdapterOptions = {}): Promise<string> {
   const name = options.name ?? '@rimuru-fixture/adapter-test-agent';
   const agentType = options.agentType ?? 'test-agent';
+  const manifest = testAdapterManifest();
   await writePlugin(pluginsDir, {
     name,
     folder: name.replace(/^@[^/]+\//, ''),
     kind: 'adapter',
     contributes: { adapters: [{ agentType, displayName: `Test Agent (${agentType})` }] },
-    permissions: options.permissions ?? TEST_ADAPTER_MANIFEST.rimuru.permissions,
-    limits: options.limits ?? TEST_ADAPTER_MANIFEST.rimuru.limits,
+    permissions: options.permissions ?? manifest.rimuru.permissions,
+    limits: options.limits ?? manifest.rimuru.limits,
     bundle: await testAdapterBundle(),
   });
   return name;

@@ -195,6 +195,34 @@ describeBackends('IngestionEngine', (backend) => {
     expect(comparable(await storedTotals(db))).toEqual(comparable(corpus.totals));
   });
 
+  it('an ingest stopped between chunks resumes where it stopped and ends with the same totals', async () => {
+    const k = await boot({ ingestLimits: { chunkLines: 20 } });
+    const abort = new AbortController();
+    const stopped = await k.ingest({ signal: abort.signal, onProgress: (progress) => progress.bytesDone > 0 && abort.abort() });
+    expect(stopped.aborted).toBe(true);
+    expect((await storedTotals(db)).records).toBeLessThan(corpus.totals.records);
+    const resumed = await k.ingest();
+    expect(resumed.aborted).toBe(false);
+    expect(comparable(await storedTotals(db))).toEqual(comparable(corpus.totals));
+  });
+
+  it('two kernels ingesting one store at once count every record once', async () => {
+    const first = await boot();
+    const secondDb = await backend.connectSecond();
+    const second = (await bootKernel(world, { database: secondDb })).kernel;
+    try {
+      const [a, b] = await Promise.all([first.ingest(), second.ingest()]);
+      expect([...a.errors, ...b.errors]).toEqual([]);
+      expect(a.records.inserted + b.records.inserted).toBe(corpus.totals.records);
+      expect(comparable(await storedTotals(db))).toEqual(comparable(corpus.totals));
+      // And afterwards either one finds nothing left to read.
+      expect((await second.ingest()).bytesRead).toBe(0);
+    } finally {
+      await second.shutdown('test over');
+      await secondDb.close();
+    }
+  });
+
   it('reads a SQLite source again only when the database or its -wal changed', async () => {
     const k = await boot();
     await k.ingest();
