@@ -9,6 +9,7 @@ import { hookDispatch } from './suites/hook-dispatch';
 import { hostToPlugin } from './suites/host-to-plugin';
 import { kernelBoot } from './suites/kernel-boot';
 import { pluginToHost } from './suites/plugin-to-host';
+import { storage } from './suites/storage';
 
 /**
  * `npm run bench`: each suite runs in a fresh child process (isolates, JIT state and heap
@@ -25,6 +26,7 @@ const SUITES: Record<string, () => Promise<SuiteResult>> = {
   'plugin-to-host': pluginToHost,
   'hook-dispatch': hookDispatch,
   'kernel-boot': kernelBoot,
+  storage,
 };
 
 const SNAPSHOT_FLAG = '--no-node-snapshot';
