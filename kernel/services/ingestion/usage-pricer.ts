@@ -69,8 +69,8 @@ export function pricingServicePricer(service: PricingServiceLike): UsagePricer {
         cacheWriteTokens: usage.cacheWriteTokens,
         cacheWrite1hTokens: usage.cacheWrite1hTokens,
         cacheReadTokens: usage.cacheReadTokens,
-        ...(usage.reportedCostUsd === undefined ? {} : { costUsd: usage.reportedCostUsd }),
-        ...(usage.flags?.includes('fast') ? { speed: 'fast' } : {}),
+        costUsd: usage.reportedCostUsd,
+        speed: usage.flags !== undefined && usage.flags.includes('fast') ? 'fast' : undefined,
       }),
   };
 }
