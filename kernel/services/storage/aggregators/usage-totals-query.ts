@@ -84,12 +84,17 @@ function timeBetween(column: string, from: number | null, to: number | null, whe
 }
 
 /** Raw records, one row each, over every `[from, to)` of `windows`, plus `extra` conditions. */
-function rawPart(query: UsageQuery, windows: ReadonlyArray<readonly [number | null, number | null]>, extra: string[]): Part {
+function rawPart(
+  query: UsageQuery,
+  windows: ReadonlyArray<readonly [number | null, number | null]>,
+  extra: string[],
+  timeColumn = 'u.recorded_at',
+): Part {
   const where: string[] = [...extra];
   const bindings: Knex.Value[] = [];
   const ors = windows.map(([from, to]) => {
     const conditions: string[] = [];
-    timeBetween('u.recorded_at', from, to, conditions);
+    timeBetween(timeColumn, from, to, conditions);
     return conditions.length === 0 ? '1 = 1' : conditions.join(' and ');
   });
   where.push(ors.length === 1 ? (ors[0] as string) : `(${ors.map((or) => `(${or})`).join(' or ')})`);
@@ -155,7 +160,10 @@ function sourceParts(query: UsageQuery, dialect: Dialect, useRollups: boolean): 
     }
     if (edges.length > 0) parts.push(rawPart(query, edges, folded));
   }
-  if (dialect === 'sqlite') parts.push(rawPart(query, [[query.from, query.to]], [`u.id > ${SQLITE_FOLDED_UP_TO}`]));
+  // `+u.recorded_at` keeps SQLite off the time index here: the unfolded records are the few
+  // above the watermark (found by rowid), and walking the whole time index to find them cost
+  // 57 ms of a 90 ms report over 1M records even with nothing pending.
+  if (dialect === 'sqlite') parts.push(rawPart(query, [[query.from, query.to]], [`u.id > ${SQLITE_FOLDED_UP_TO}`], '+u.recorded_at'));
   return parts;
 }
 
