@@ -266,9 +266,9 @@ export class Kernel {
   private async doShutdown(reason: string): Promise<void> {
     const { logger } = this.options;
     // Ingestion first: it calls into plugins and writes to the store, both about to go away.
-    await this.watcher?.stop();
     const ingestion = await this.ingestion?.catch(() => undefined);
     ingestion?.stop();
+    await this.watcher?.stop();
     await ingestion?.idle();
     await this.hookBus.emitSeries('KernelShutdown', { reason }).catch((error: unknown) => {
       logger.warn({ err: errorMessage(error) }, 'KernelShutdown hook failed');

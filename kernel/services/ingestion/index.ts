@@ -6,7 +6,7 @@
 export { IngestionEngine } from './ingestion-engine';
 export type { AdapterSandbox, IngestAdapter, IngestionEngineOptions, IngestOptions, IngestRunSummary } from './ingestion-engine';
 export { IngestionWatcher } from './ingestion-watcher';
-export type { IngestionWatcherOptions, WatchTargets } from './ingestion-watcher';
+export type { IngestionWatcherOptions, WatchedEngine, WatchTarget, WatchTargets } from './ingestion-watcher';
 export { IngestCursorRepository } from './ingest-cursor-repository';
 export type { IngestCursor, IngestCursorInput, TailFingerprint } from './ingest-cursor-repository';
 export { DEFAULT_INGEST_LIMITS, limitsForSandbox } from './ingest-limits';

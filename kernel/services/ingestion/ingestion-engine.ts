@@ -22,7 +22,7 @@ import { readJsonlChunk } from './jsonl-chunks';
 import { retireStaleSessions, SessionDeltas } from './session-merge';
 import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, type FileIdentity } from './source-files';
 import type { UsagePricer } from './usage-pricer';
-import type { WatchTargets } from './ingestion-watcher';
+import type { WatchTarget, WatchTargets } from './ingestion-watcher';
 
 /** What the engine calls on an adapter's sandbox. */
 export type AdapterSandbox = Pick<PluginSandbox, 'invoke' | 'limits' | 'disposed'>;
@@ -144,6 +144,7 @@ export class IngestionEngine {
   private readonly log: Logger;
   private current?: Promise<IngestRunSummary>;
   private next?: Promise<IngestRunSummary>;
+  private nextOptions?: IngestOptions;
   private hookQueue: Promise<void> = Promise.resolve();
   private readonly stopController = new AbortController();
   private targets: WatchTargets = { roots: [], directories: [] };
@@ -156,20 +157,32 @@ export class IngestionEngine {
 
   /** Ingests what is new in every adapter's sources. Never rejects for a plugin or source problem. */
   ingestAll(options: IngestOptions = {}): Promise<IngestRunSummary> {
-    if (this.current === undefined) {
-      const run = this.run(options).finally(() => {
-        if (this.current === run) this.current = undefined;
-      });
-      this.current = run;
-      return run;
+    if (this.current === undefined) return this.start(options);
+    if (this.next === undefined) {
+      this.nextOptions = { ...options };
+      this.next = this.current
+        .catch(() => undefined)
+        .then(() => {
+          const queued = this.nextOptions ?? {};
+          this.next = undefined;
+          this.nextOptions = undefined;
+          return this.start(queued);
+        });
+    } else if (this.nextOptions !== undefined) {
+      // The shared run covers what every caller asked for: all agents if any asked for all.
+      const { agentTypes } = this.nextOptions;
+      this.nextOptions.agentTypes = agentTypes === undefined || options.agentTypes === undefined ? undefined : [...new Set([...agentTypes, ...options.agentTypes])];
+      this.nextOptions.onProgress ??= options.onProgress;
     }
-    this.next ??= this.current
-      .catch(() => undefined)
-      .then(() => {
-        this.next = undefined;
-        return this.ingestAll(options);
-      });
     return this.next;
+  }
+
+  private start(options: IngestOptions): Promise<IngestRunSummary> {
+    const run = this.run(options).finally(() => {
+      if (this.current === run) this.current = undefined;
+    });
+    this.current = run;
+    return run;
   }
 
   /**
@@ -177,7 +190,7 @@ export class IngestionEngine {
    * and that their permissions cover, and the folders of the sources they listed.
    */
   watchTargets(): WatchTargets {
-    return { roots: [...this.targets.roots], directories: [...this.targets.directories] };
+    return { roots: this.targets.roots.map((t) => ({ ...t })), directories: this.targets.directories.map((t) => ({ ...t })) };
   }
 
   /** Makes a run in progress stop at its next chunk boundary (committed work stays). */
@@ -280,16 +293,23 @@ export class IngestionEngine {
         continue;
       }
       seen.add(source.id);
+      // Sizing every source up front costs a stat each; only a caller showing progress needs the
+      // total. Either way each path is checked against the permissions before it is opened.
+      if (context.options.onProgress === undefined) {
+        run.sources.push({ source, pendingBytes: 0 });
+        continue;
+      }
       try {
         run.sources.push({ source, pendingBytes: await this.pendingBytes(run, source) });
       } catch (error) {
+        context.summary.sources.total += 1;
         this.sourceFailed(run, source, error, context);
       }
     }
     return run;
   }
 
-  /** New bytes a source seems to hold (for the progress total); also where the permission gate refuses a path. */
+  /** New bytes a source seems to hold (for the progress total); the permission gate refuses a path here first. */
   private async pendingBytes(run: AdapterRun, source: IngestSource): Promise<number> {
     if (source.kind === 'sqlite') {
       await run.gate.checkPath('sqlite', source.path);
@@ -305,18 +325,31 @@ export class IngestionEngine {
   }
 
   private async findWatchTargets(runs: AdapterRun[], context: RunContext): Promise<WatchTargets> {
-    const roots = new Set<string>();
-    const directories = new Set<string>();
+    const roots = new Map<string, Set<string>>();
+    const directories = new Map<string, Set<string>>();
+    const own = (map: Map<string, Set<string>>, key: string, agentType: string): void => {
+      let owners = map.get(key);
+      if (owners === undefined) map.set(key, (owners = new Set()));
+      owners.add(agentType);
+    };
     for (const run of runs) {
       const paths = context.summary.adapters.find((entry) => entry.plugin === run.adapter.plugin)?.paths ?? [];
       for (const root of paths) {
         // Only folders the adapter may read: a root of `/` listed by a careless adapter must not be watched.
         const real = await run.gate.checkPath('fs.read', root).catch(() => run.gate.checkPath('sqlite', root).catch(() => null));
-        if (real !== null && (await fsp.stat(real).then((stat) => stat.isDirectory(), () => false))) roots.add(real);
+        if (real !== null && (await fsp.stat(real).then((stat) => stat.isDirectory(), () => false))) own(roots, real, run.adapter.agentType);
       }
-      for (const { source } of run.sources) directories.add(path.dirname(source.path));
+      for (const { source } of run.sources) own(directories, path.dirname(source.path), run.adapter.agentType);
     }
-    return { roots: [...roots].sort(), directories: [...directories].sort() };
+    const list = (map: Map<string, Set<string>>): WatchTarget[] =>
+      [...map].sort(([a], [b]) => a.localeCompare(b)).map(([target, owners]) => ({ path: target, agentTypes: [...owners].sort() }));
+    // Runs limited to some agents keep what they did not look at.
+    const keep = (previous: WatchTarget[], fresh: WatchTarget[]): WatchTarget[] => {
+      const looked = new Set(runs.map((run) => run.adapter.agentType));
+      const kept = previous.filter((target) => !target.agentTypes.some((agentType) => looked.has(agentType)));
+      return [...kept, ...fresh].sort((a, b) => a.path.localeCompare(b.path));
+    };
+    return { roots: keep(this.targets.roots, list(roots)), directories: keep(this.targets.directories, list(directories)) };
   }
 
   /** Two adapters naming one source id would fight over its cursor: the first keeps it. */

@@ -1,16 +1,28 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import { errorMessage } from '../../core/errors';
-import type { IngestRunSummary, IngestionEngine } from './ingestion-engine';
+import type { IngestOptions, IngestRunSummary } from './ingestion-engine';
+
+/** A folder to watch and the agents whose data is in it. */
+export interface WatchTarget {
+  path: string;
+  agentTypes: string[];
+}
 
 /** Where the watcher listens: adapter roots (recursively, to see new files) and the folders of known sources. */
 export interface WatchTargets {
-  roots: string[];
-  directories: string[];
+  roots: WatchTarget[];
+  directories: WatchTarget[];
+}
+
+/** What the watcher needs from the engine. */
+export interface WatchedEngine {
+  ingestAll(options?: IngestOptions): Promise<IngestRunSummary>;
+  watchTargets(): WatchTargets;
 }
 
 export interface IngestionWatcherOptions {
-  engine: Pick<IngestionEngine, 'ingestAll' | 'watchTargets'>;
+  engine: WatchedEngine;
   logger: Logger;
   /** A full ingest this often even without file events (events can be missed: network file systems, inotify limits). */
   rescanIntervalMs: number;
@@ -22,14 +34,20 @@ export interface IngestionWatcherOptions {
 
 const DEFAULT_DEBOUNCE_MS = 150;
 
+interface Watched {
+  watcher: FSWatcher;
+  agentTypes: string[];
+}
+
 /**
- * Keeps the store current while the kernel runs: file-system events on the agents' data
- * (debounced) and a periodic rescan as a fallback both run the engine, which reads only what
- * is new. After each run the watched folders follow the sources the adapters listed. Every
- * watcher and timer it creates is released by {@link stop}.
+ * Keeps the store current while the kernel runs: a file-system event ingests (debounced)
+ * the agents whose folder it came from, and a periodic rescan ingests every agent as a
+ * fallback; the engine reads only what is new either way. After each run the watched folders
+ * follow what the adapters listed. Every watcher and timer is released by {@link stop}.
  */
 export class IngestionWatcher {
-  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly watchers = new Map<string, Watched>();
+  private readonly changed = new Set<string>();
   private debounce?: NodeJS.Timeout;
   private rescan?: NodeJS.Timeout;
   private stopped = false;
@@ -44,7 +62,7 @@ export class IngestionWatcher {
   start(): void {
     if (this.stopped) return;
     this.follow(this.options.engine.watchTargets());
-    this.rescan = setInterval(() => this.trigger('rescan'), this.options.rescanIntervalMs);
+    this.rescan = setInterval(() => this.trigger(undefined), this.options.rescanIntervalMs);
     this.rescan.unref();
   }
 
@@ -53,32 +71,37 @@ export class IngestionWatcher {
     this.stopped = true;
     if (this.debounce) clearTimeout(this.debounce);
     if (this.rescan) clearInterval(this.rescan);
-    for (const watcher of this.watchers.values()) watcher.close();
+    for (const { watcher } of this.watchers.values()) watcher.close();
     this.watchers.clear();
     await this.running;
   }
 
-  /** The paths being watched now (for status output and tests). */
+  /** The folders being watched now. */
   watching(): string[] {
     return [...this.watchers.keys()].sort();
   }
 
-  private schedule(): void {
-    if (this.stopped || this.debounce) return;
+  private onEvent(agentTypes: readonly string[]): void {
+    if (this.stopped) return;
+    for (const agentType of agentTypes) this.changed.add(agentType);
+    if (this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
-      this.trigger('change');
+      const agents = [...this.changed];
+      this.changed.clear();
+      this.trigger(agents.length > 0 ? agents : undefined);
     }, this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
     this.debounce.unref();
   }
 
-  private trigger(reason: 'change' | 'rescan'): void {
+  /** Ingests the given agents (a file event), or all of them (the rescan). */
+  private trigger(agentTypes: string[] | undefined): void {
     if (this.stopped) return;
     this.running = this.options.engine
-      .ingestAll()
+      .ingestAll(agentTypes === undefined ? {} : { agentTypes })
       .then((summary) => {
         if (summary.records.inserted + summary.records.updated > 0 || summary.errors.length > 0) {
-          this.log.debug({ reason, records: summary.records, errors: summary.errors.length, durationMs: summary.durationMs }, 'ingested');
+          this.log.debug({ agents: agentTypes ?? 'all', records: summary.records, errors: summary.errors.length, durationMs: summary.durationMs }, 'ingested');
         }
         this.options.onIngest?.(summary);
         if (!this.stopped) this.follow(this.options.engine.watchTargets());
@@ -88,25 +111,32 @@ export class IngestionWatcher {
 
   /** Watches the new targets and lets go of the ones no longer listed. */
   private follow(targets: WatchTargets): void {
-    const wanted = new Map<string, boolean>();
-    for (const root of targets.roots) wanted.set(root, true);
-    for (const directory of targets.directories) if (!wanted.has(directory) && !targets.roots.some((root) => directory.startsWith(`${root}/`))) wanted.set(directory, false);
-    for (const [path, watcher] of this.watchers) {
+    const wanted = new Map<string, { recursive: boolean; agentTypes: string[] }>();
+    for (const root of targets.roots) wanted.set(root.path, { recursive: true, agentTypes: root.agentTypes });
+    for (const directory of targets.directories) {
+      const underRoot = targets.roots.some((root) => directory.path.startsWith(`${root.path}/`));
+      if (!wanted.has(directory.path) && !underRoot) wanted.set(directory.path, { recursive: false, agentTypes: directory.agentTypes });
+    }
+    for (const [path, watched] of this.watchers) {
       if (!wanted.has(path)) {
-        watcher.close();
+        watched.watcher.close();
         this.watchers.delete(path);
       }
     }
-    for (const [path, recursive] of wanted) {
-      if (this.watchers.has(path)) continue;
-      const watcher = this.open(path, recursive);
-      if (watcher) this.watchers.set(path, watcher);
+    for (const [path, target] of wanted) {
+      const existing = this.watchers.get(path);
+      if (existing) {
+        existing.agentTypes = target.agentTypes;
+        continue;
+      }
+      const watcher = this.open(path, target.recursive);
+      if (watcher) this.watchers.set(path, { watcher, agentTypes: target.agentTypes });
     }
   }
 
   private open(path: string, recursive: boolean): FSWatcher | undefined {
     const listen = (options: { recursive: boolean }): FSWatcher => {
-      const watcher = watch(path, { persistent: false, recursive: options.recursive }, () => this.schedule());
+      const watcher = watch(path, { persistent: false, recursive: options.recursive }, () => this.onEvent(this.watchers.get(path)?.agentTypes ?? []));
       watcher.on('error', (error) => {
         this.log.debug({ path, err: errorMessage(error) }, 'watcher failed; the periodic rescan covers it');
         watcher.close();
@@ -121,7 +151,7 @@ export class IngestionWatcher {
         try {
           return listen({ recursive: false });
         } catch {
-          // Fall through to the log below.
+          // Reported below.
         }
       }
       this.log.debug({ path, err: errorMessage(error) }, 'cannot watch; the periodic rescan covers it');

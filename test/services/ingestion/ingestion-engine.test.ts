@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ErrorCodes } from '../../../kernel/core/errors';
 import type { Kernel } from '../../../kernel/core/lifecycle';
-import { IngestCursorRepository } from '../../../kernel/services/ingestion';
+import { IngestCursorRepository, type IngestProgress } from '../../../kernel/services/ingestion';
 import { SessionRepository, type Database } from '../../../kernel/services/storage';
 import { describeBackends } from '../storage/backends';
 import { comparable, bootKernel, installTestAdapter, makeIngestWorld, storedTotals, storeOf, type IngestWorld } from './ingest-harness';
@@ -47,7 +47,8 @@ describeBackends('IngestionEngine', (backend) => {
 
   it('stores exactly what the corpus holds: totals, days, models, sessions, warnings per source and kind, unknown models', async () => {
     const k = await boot({ config: { plugins: { config: { [ADAPTER]: { pageSize: 100 } } } } });
-    const summary = await k.ingest();
+    const progress: IngestProgress[] = [];
+    const summary = await k.ingest({ onProgress: (p) => progress.push(p) });
 
     expect(summary.errors).toEqual([]);
     expect(comparable(await storedTotals(db))).toEqual(comparable(corpus.totals));
@@ -75,6 +76,10 @@ describeBackends('IngestionEngine', (backend) => {
     expect(summary.adapters).toEqual([
       expect.objectContaining({ plugin: ADAPTER, agentType: 'test-agent', installed: true, version: '1.2.3', paths: [world.agentHome] }),
     ]);
+    // Progress counted up to the totals it announced (bytes: the jsonl and json sources).
+    const last = progress[progress.length - 1];
+    expect(last).toMatchObject({ sourcesDone: summary.sources.total, sourcesTotal: summary.sources.total, bytesDone: summary.bytesRead, bytesTotal: summary.bytesRead });
+    expect(progress[0]?.bytesTotal).toBe(summary.bytesRead + Buffer.byteLength(JSON.stringify(corpus.partial.event)));
     // The SQLite source was read in pages of 100 (250 rows: three pages, then one that finds nothing new).
     const dbCursor = await new IngestCursorRepository(db).findById(corpus.sqliteFile);
     expect(dbCursor?.state).toEqual({ after: 250 });

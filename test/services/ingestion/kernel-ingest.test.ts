@@ -176,6 +176,22 @@ describe('Kernel.ingest', () => {
     expect(b.records.inserted).toBe(0);
   });
 
+  it('watch mode ingests only the agent whose folder changed; the rescan ingests all', async () => {
+    const otherHome = path.join(world.dir, 'other-agent');
+    const otherCorpus = writeTestAgentCorpus(otherHome, { seed: 5, sessions: 2, eventsPerSession: 3, sqliteRows: 2 });
+    await installTestAdapter(world.pluginsDir, { name: '@rimuru-fixture/adapter-other-agent', agentType: 'other-agent' });
+    const k = await boot({
+      config: { plugins: { config: { '@rimuru-fixture/adapter-other-agent': { agentType: 'other-agent' } } }, agents: { 'other-agent': { paths: [otherHome] } }, ingest: { rescanIntervalSecs: 3600 } },
+    });
+    await k.ingest();
+    const runs: string[][] = [];
+    const watcher = await k.watch((summary) => runs.push(summary.adapters.map((a) => a.agentType)));
+    expect(watcher.watching()).toEqual([otherHome, world.agentHome].sort());
+    appendFileSync(otherCorpus.jsonlFiles[0] as string, usageLine(event('other-1', { session: 'sess-0' })));
+    await until(async () => (runs.length > 0 ? true : undefined), 'an ingest after the change');
+    expect(runs[0]).toEqual(['other-agent']);
+  });
+
   it('watch mode brings in a record appended to a known file and a record in a new file in a new folder', async () => {
     const k = await boot({ config: { ingest: { rescanIntervalSecs: 3600 } } });
     await k.ingest();
