@@ -23,6 +23,6 @@ export type {
   WarningCounts,
 } from './ingest-summary';
 export { pricingServicePricer, usagePricer } from './usage-pricer';
-export type { PricedUsage, PricingServiceLike, UsagePricer, UsageToPrice } from './usage-pricer';
+export type { PricedUsage, UsagePricer, UsageToPrice } from './usage-pricer';
 export { adapterContribution, adapterRunSettings, agentEnabled } from './adapter-plugins';
 export type { AdapterContribution, AdapterRunSettings } from './adapter-plugins';

@@ -599,21 +599,7 @@ export class IngestionEngine {
       }
       deltas.addRecord(record.sessionId, recordedAt);
       // Spelled out rather than spread: object spread costs microseconds a record, seconds a million.
-      const priced = this.options.pricer.price({
-        agentType,
-        model: record.model,
-        provider: record.provider ?? null,
-        inputTokens: record.inputTokens,
-        outputTokens: record.outputTokens,
-        cacheWriteTokens: record.cacheWriteTokens,
-        cacheWrite1hTokens: record.cacheWrite1hTokens ?? 0,
-        cacheReadTokens: record.cacheReadTokens,
-        reasoningTokens: record.reasoningTokens,
-        reportedCostUsd: record.costUsd,
-        flags: record.flags,
-      });
-      if (priced.unknownModel !== undefined) context.unknownModels.add(priced.unknownModel);
-      records.push({
+      const input: UsageRecordInput = {
         dedupKey: record.dedupKey,
         sessionId,
         agentType,
@@ -625,11 +611,16 @@ export class IngestionEngine {
         cacheWrite1hTokens: record.cacheWrite1hTokens ?? 0,
         cacheReadTokens: record.cacheReadTokens,
         reasoningTokens: record.reasoningTokens,
-        costUsd: priced.costUsd,
-        costSource: priced.costSource,
+        costUsd: 0,
+        costSource: 'calculated',
         recordedAt,
         flags: record.flags,
-      });
+      };
+      const priced = this.options.pricer.price(input, record.costUsd);
+      if (priced.unknownModel !== undefined) context.unknownModels.add(priced.unknownModel);
+      input.costUsd = priced.costUsd;
+      input.costSource = priced.costSource;
+      records.push(input);
       recordSessions.set(record.dedupKey, record.sessionId);
       recordModels.set(record.dedupKey, record.model);
     }
