@@ -16,6 +16,8 @@ export interface ProgressBarOptions {
 export interface ProgressState {
   done: number;
   total: number;
+  /** `bytes` are shown in MB. */
+  unit?: 'bytes' | 'sources';
   /** What is being worked on (a source, an agent). */
   label?: string;
 }
@@ -62,6 +64,8 @@ export class ProgressBar {
   }
 }
 
+const megabytes = (bytes: number): string => (bytes / 1_048_576).toFixed(1);
+
 /** `ingesting [#######-------]  42% 21/50 <label>`, cut to `columns`. */
 export function renderProgressLine(state: ProgressState, columns: number): string {
   const total = Math.max(state.total, 0);
@@ -69,6 +73,7 @@ export function renderProgressLine(state: ProgressState, columns: number): strin
   const width = 24;
   const filled = Math.round(fraction * width);
   const percent = `${Math.round(fraction * 100)}`.padStart(3);
-  const line = `ingesting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}% ${state.done}/${total}${state.label ? ` ${state.label}` : ''}`;
+  const count = state.unit === 'bytes' ? `${megabytes(state.done)}/${megabytes(total)} MB` : `${state.done}/${total}`;
+  const line = `ingesting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}% ${count}${state.label ? ` ${state.label}` : ''}`;
   return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 2)) + '…' : line;
 }

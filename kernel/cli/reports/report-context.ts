@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadCliContext, withStore, type CliContext, type GlobalOptions } from '../cli-context';
 import type { CliIo } from '../output';
 import type { Database } from '../../services/storage';
-import { ingestFirst, type IngestOutcome } from './ingest-first';
+import { ingestFirst, NO_INGEST, type IngestOutcome } from './ingest-first';
 import { parseReportScope, type ReportFlags, type ReportScope } from './report-options';
 import { loadReportPricer, type ReportPricer } from './report-pricing';
 import { dedupeWarnings, unknownModelWarning, type ReportWarning } from './report-warnings';
@@ -28,7 +28,7 @@ export async function withReport<T>(command: Command, flags: ReportFlags, work: 
   const scope = parseReportScope(flags);
   const cli = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
   return withStore(cli, async (database) => {
-    const ingest: IngestOutcome = scope.ingest ? await ingestFirst(cli, database) : { ran: false, warnings: [], unknownModels: [] };
+    const ingest = scope.ingest ? await ingestFirst(cli, database, scope.agents) : NO_INGEST;
     const pricer = await loadReportPricer(database, cli.logger);
     return work({ cli, database, scope, pricer, ingest, warnings: [], now: Date.now() });
   });

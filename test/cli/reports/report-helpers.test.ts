@@ -1,4 +1,4 @@
-import { progressStateOf, summariseIngestWarnings } from '../../../kernel/cli/reports/ingest-first';
+import { progressStateOf, summariseIngest } from '../../../kernel/cli/reports/ingest-first';
 import { ProgressBar, renderProgressLine } from '../../../kernel/cli/reports/progress-bar';
 import { formatDuration, formatTokens, formatUsd } from '../../../kernel/cli/reports/report-format';
 
@@ -52,20 +52,30 @@ describe('ingest progress bar', () => {
 });
 
 describe('the ingest summary under a report', () => {
-  it('sums per-source warning counts by kind, in either shape, and keeps the unknown models', () => {
-    const nested = summariseIngestWarnings({ unknownModels: ['m-x'], warnings: { '/a.jsonl': { corrupt: 2, 'unknown-type': 1 }, '/b.jsonl': { corrupt: 1 } } });
-    expect(nested.unknownModels).toEqual(['m-x']);
-    expect(nested.warnings.map((warning) => [warning.count, warning.message])).toEqual([
-      [3, 'ingest skipped 3 corrupt lines in 2 sources (details: --log-level debug)'],
-      [1, 'ingest skipped 1 unknown-type line in 1 source (details: --log-level debug)'],
+  const source = (sourceId: string, counts: Record<string, number>) => ({ plugin: '@rimuru/adapter-claude-code', agentType: 'claude-code', sourceId, path: sourceId, counts, samples: [] });
+
+  it('sums skipped lines per kind over every source, lists the first failures by name, and keeps the unknown models', () => {
+    const error = (n: number) => ({ plugin: `@rimuru/adapter-${n}`, agentType: 'x', code: 'E2007', message: `broken ${n}` });
+    const outcome = summariseIngest({
+      unknownModels: ['m-x'],
+      warnings: [source('/a.jsonl', { corrupt: 2, 'unknown-type': 1 }), source('/b.jsonl', { corrupt: 1, 'huge-line': 0 })],
+      errors: [error(1), { ...error(2), sourceId: '/c.jsonl' }, error(3), error(4), error(5)],
+    });
+    expect(outcome.unknownModels).toEqual(['m-x']);
+    expect(outcome.warnings.map((warning) => warning.message)).toEqual([
+      'ingest skipped 3 corrupt lines in 2 sources (details: --log-level debug)',
+      'ingest skipped 1 line of an unknown type in 1 source (details: --log-level debug)',
+      'ingest: @rimuru/adapter-1: E2007 broken 1',
+      'ingest: @rimuru/adapter-2 (/c.jsonl): E2007 broken 2',
+      'ingest: @rimuru/adapter-3: E2007 broken 3',
+      'ingest: 2 more sources or adapters failed (details: --log-level debug)',
     ]);
-    const flat = summariseIngestWarnings({ warnings: [{ source: '/a', kind: 'missing-field', count: 4 }] });
-    expect(flat.warnings.map((warning) => warning.count)).toEqual([4]);
   });
 
-  it('never fails a report over a summary it cannot read', () => {
-    expect(summariseIngestWarnings('nonsense')).toEqual({ ran: true, warnings: [], unknownModels: [] });
-    expect(progressStateOf({ unexpected: true })).toBeNull();
-    expect(progressStateOf({ sourcesDone: 1, sourcesTotal: 3, source: '/x' })).toEqual({ done: 1, total: 3, label: '/x' });
+  it('shows progress in megabytes while there are new bytes, else in sources', () => {
+    const progress = { sourcesTotal: 4, sourcesDone: 1, bytesTotal: 3 * 1_048_576, bytesDone: 1_048_576, recordsWritten: 10, plugin: '@rimuru/adapter-codex' };
+    expect(progressStateOf(progress)).toEqual({ done: 1_048_576, total: 3 * 1_048_576, unit: 'bytes', label: 'codex' });
+    expect(renderProgressLine(progressStateOf(progress), 80)).toContain(' 33% 1.0/3.0 MB codex');
+    expect(progressStateOf({ ...progress, bytesTotal: 0, bytesDone: 0, plugin: undefined })).toEqual({ done: 1, total: 4, unit: 'sources', label: undefined });
   });
 });
