@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { importCursorUsageCsv, type CursorCsvImportSummary } from '../../services/imports';
 import { loadCliContext, withStore, type GlobalOptions } from '../cli-context';
 import { printJson, renderTable, type CliIo } from '../output';
 import { buildAgentList, buildAgentStatus, scanAgents } from '../reports/agent-reports';
@@ -89,4 +91,31 @@ export function registerAgentsCommands(program: Command, io: CliIo): void {
         printWarnings(io, result.warnings);
       }),
   );
+
+  const imports = agents.command('import').description("import usage an agent keeps outside its logs (Cursor's dashboard CSV)");
+  imports
+    .command('cursor <file>')
+    .description('import a Cursor dashboard usage CSV (Dashboard → Usage → Export CSV); importing it again adds nothing twice')
+    .option('--dry-run', 'read and check the file, write nothing')
+    .option('--json', 'print the import summary as JSON')
+    .action(async (file: string, flags: { dryRun?: boolean; json?: boolean }, command: Command) => {
+      const cli = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
+      const summary = await withStore(cli, (database) => importCursorUsageCsv(database, path.resolve(file), { dryRun: flags.dryRun === true }));
+      if (flags.json) return printJson(io, { report: 'import', agent: 'cursor', ...summary });
+      io.out(describeImport(summary));
+      for (const problem of summary.skipped.slice(0, 10)) io.err(`skipped line ${problem.line}: ${problem.message}`);
+      if (summary.skipped.length > 10) io.err(`… and ${summary.skipped.length - 10} more (all of them: --json)`);
+    });
+}
+
+function describeImport(summary: CursorCsvImportSummary): string {
+  const span = summary.firstAt && summary.lastAt ? ` from ${summary.firstAt.slice(0, 10)} to ${summary.lastAt.slice(0, 10)}` : '';
+  const skipped = `${formatTokens(summary.skipped.length)} rows skipped`;
+  return [
+    summary.dryRun
+      ? `checked ${summary.file}: nothing written (--dry-run); ${skipped}`
+      : `imported ${formatTokens(summary.imported)} Cursor requests${span} (${formatTokens(summary.alreadyImported)} already imported, ${skipped}) from ${summary.file}`,
+    `the file: ${formatTokens(summary.totals.records)} valid rows, ${formatTokens(summary.totals.totalTokens)} tokens, ${formatUsd(summary.totals.costUsd)}`,
+    ...(summary.dryRun ? [] : ['see them with `rimuru-kernel costs daily --agent cursor --no-ingest`']),
+  ].join('\n');
 }
