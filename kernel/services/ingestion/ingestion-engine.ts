@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import type { PluginSandbox } from '../../../sandbox/isolate';
@@ -18,7 +19,7 @@ import { writeChunk, type ChunkResult } from './chunk-writer';
 import { IngestCursorRepository, type IngestCursor, type IngestCursorInput } from './ingest-cursor-repository';
 import { DEFAULT_INGEST_LIMITS, limitsForSandbox, type IngestLimits } from './ingest-limits';
 import { addCounts, emptySummary, totalOf, type IngestProgress, type IngestSummary, type SourceWarnings, type WarningCounts } from './ingest-summary';
-import { readJsonlChunk } from './jsonl-chunks';
+import { readJsonlChunk, type JsonlChunk } from './jsonl-chunks';
 import { retireStaleSessions, SessionDeltas } from './session-merge';
 import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, type FileIdentity } from './source-files';
 import type { UsagePricer } from './usage-pricer';
@@ -113,6 +114,14 @@ interface CommitStep {
 }
 
 type SourceOutcome = 'read' | 'unchanged' | 'missing' | 'superseded';
+
+/** A jsonl chunk read and parsed, waiting to be written. */
+interface PreparedChunk {
+  chunk: JsonlChunk;
+  output: CheckedParseOutput | null;
+  warnings: ChunkWarnings;
+  next: CursorPosition;
+}
 
 const emptyTally = (): SourceTally => ({ warnings: 0, kinds: {} });
 const tallyOf = (cursor: IngestCursor): SourceTally => ({ warnings: cursor.warnings, kinds: { ...cursor.warningKinds } });
@@ -451,50 +460,79 @@ export class IngestionEngine {
 
       let expected = cursor;
       let offset = restart || cursor === null ? 0 : cursor.offset;
-      let state = restart || cursor === null ? undefined : cursor.state;
+      const state = restart || cursor === null ? undefined : cursor.state;
       const tally = restart || cursor === null ? emptyTally() : tallyOf(cursor);
-      for (let first = true; ; first = false) {
-        if (this.aborted(context.options)) break;
-        const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains);
-        // Nothing complete after the offset: record the file as seen (once) and stop.
-        if (chunk.nextOffset === offset && !first) break;
-        const warnings: ChunkWarnings = { counts: {}, samples: [] };
-        if (chunk.hugeLines > 0) {
-          warnings.counts['huge-line'] = chunk.hugeLines;
-          warnings.samples.push(`huge-line: ${chunk.hugeLines} line(s) over ${run.limits.maxLineBytes} bytes skipped unread`);
+      // Read-ahead: while one chunk is being written (SQLite writes block this thread), the
+      // adapter already parses the next one in its isolate's thread.
+      let pending: Promise<PreparedChunk | null> | null = this.prepareJsonlChunk(run, source, handle, identity, offset, state, true, context);
+      try {
+        while (pending !== null) {
+          const prepared: PreparedChunk | null = await pending;
+          pending = null;
+          if (prepared === null) break;
+          const { chunk } = prepared;
+          if (!chunk.eof && !this.aborted(context.options)) {
+            pending = this.prepareJsonlChunk(run, source, handle, identity, chunk.nextOffset, prepared.next.state, false, context);
+          }
+          const result = await this.commit(run, source, context, { expected, next: prepared.next, output: prepared.output, warnings: prepared.warnings, tally, identity });
+          if (result === null) return 'superseded';
+          expected = result.cursor;
+          context.summary.bytesRead += chunk.nextOffset - offset;
+          context.progress.bytesDone += chunk.nextOffset - offset;
+          offset = chunk.nextOffset;
+          if (chunk.eof) break;
+          context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
         }
-        let output: CheckedParseOutput | null = null;
-        if (chunk.lines.length > 0) {
-          output = await this.parse(run, { source, lines: chunk.lines, offset: chunk.firstLineOffset, state });
-          context.summary.chunks += 1;
-        }
-        const nextState = output === null ? state : output.state;
-        const next: CursorPosition = {
-          sourceId: source.id,
-          plugin: run.adapter.plugin,
-          inode: identity.inode,
-          // Until the pass reaches the end, the cursor claims only the bytes it consumed: a run
-          // killed between chunks must not leave a cursor that looks like the whole file.
-          size: chunk.eof ? identity.size : chunk.nextOffset,
-          mtimeMs: identity.mtimeMs,
-          offset: chunk.nextOffset,
-          state: nextState,
-          tail: await tailFingerprint(handle, chunk.nextOffset),
-        };
-        const result = await this.commit(run, source, context, { expected, next, output, warnings, tally, identity });
-        if (result === null) return 'superseded';
-        expected = result.cursor;
-        context.summary.bytesRead += chunk.nextOffset - offset;
-        context.progress.bytesDone += chunk.nextOffset - offset;
-        offset = chunk.nextOffset;
-        state = nextState;
-        if (chunk.eof) break;
-        context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
+      } finally {
+        // Never close the file under a read-ahead still in flight (its result is dropped).
+        await pending?.catch(() => undefined);
       }
       return 'read';
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * Reads the next chunk after `offset` and has the adapter parse it; `null` when nothing
+   * complete follows (except on the first read, which records the file as seen).
+   */
+  private async prepareJsonlChunk(
+    run: AdapterRun,
+    source: IngestSource,
+    handle: FileHandle,
+    identity: FileIdentity,
+    offset: number,
+    state: unknown,
+    first: boolean,
+    context: RunContext,
+  ): Promise<PreparedChunk | null> {
+    if (this.aborted(context.options)) return null;
+    const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains);
+    if (chunk.nextOffset === offset && !first) return null;
+    const warnings: ChunkWarnings = { counts: {}, samples: [] };
+    if (chunk.hugeLines > 0) {
+      warnings.counts['huge-line'] = chunk.hugeLines;
+      warnings.samples.push(`huge-line: ${chunk.hugeLines} line(s) over ${run.limits.maxLineBytes} bytes skipped unread`);
+    }
+    let output: CheckedParseOutput | null = null;
+    if (chunk.lines.length > 0) {
+      output = await this.parse(run, { source, lines: chunk.lines, offset: chunk.firstLineOffset, state });
+      context.summary.chunks += 1;
+    }
+    const next: CursorPosition = {
+      sourceId: source.id,
+      plugin: run.adapter.plugin,
+      inode: identity.inode,
+      // Until the pass reaches the end, the cursor claims only the bytes it consumed: a run
+      // killed between chunks must not leave a cursor that looks like the whole file.
+      size: chunk.eof ? identity.size : chunk.nextOffset,
+      mtimeMs: identity.mtimeMs,
+      offset: chunk.nextOffset,
+      state: output === null ? state : output.state,
+      tail: await tailFingerprint(handle, chunk.nextOffset),
+    };
+    return { chunk, output, warnings, next };
   }
 
   // ---- json: the whole document, again whenever it changed ----
