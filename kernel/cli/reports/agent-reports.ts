@@ -43,17 +43,20 @@ async function discoveredAgents(database: Database): Promise<Map<string, Agent>>
   return latest;
 }
 
-export type AgentListRow = {
+/** An agent, its adapter plugin, and what discovery found. */
+export interface AgentFindings {
   agent: AgentId;
   displayName: string;
   /** The adapter plugin, or null when none is installed. */
   plugin: AdapterPlugin | null;
-  /** What the last discovery found; null when it never ran. */
+  /** null when discovery never ran (or could not). */
   installed: boolean | null;
   version: string | null;
+  /** Data roots the adapter reads (after env and config overrides). */
   paths: string[];
-  lastSeenAt: string | null;
-};
+}
+
+export type AgentListRow = AgentFindings & { lastSeenAt: string | null };
 
 /** `agents list --json`. */
 export interface AgentListReport {
@@ -160,19 +163,12 @@ export async function buildAgentStatus(report: ReportContext): Promise<AgentStat
 const discoverySchema = z.object({ installed: z.boolean(), version: z.string().optional(), paths: z.array(z.string()) });
 const sourcesSchema = z.array(z.object({ id: z.string(), kind: z.string(), path: z.string() }));
 
-export interface AgentScanRow {
-  agent: AgentId;
-  displayName: string;
-  plugin: AdapterPlugin | null;
-  installed: boolean | null;
-  version: string | null;
-  /** Data roots the adapter reads (after env and config overrides). */
-  paths: string[];
+export type AgentScanRow = AgentFindings & {
   /** Files and databases it would ingest; null when it could not say. */
   sources: number | null;
   /** Why discovery failed or did not run. */
   error: string | null;
-}
+};
 
 /** `agents scan --json`. */
 export interface AgentScanReport {

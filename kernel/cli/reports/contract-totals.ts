@@ -1,19 +1,11 @@
 import type { TokenTotals } from '../../services/storage';
 
 /**
- * The token and cost fields every `--json` report prints, in this order. `inputTokens` is
- * uncached input; `totalTokens` = input + output + cache write + cache read (reasoning is part
- * of output).
+ * The token and cost fields every `--json` report prints, in the order `toContractTotals`
+ * writes them. `inputTokens` is uncached input; `totalTokens` = input + output + cache write +
+ * cache read (reasoning is part of output).
  */
-export interface ContractTotals {
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
-  reasoningTokens: number;
-  totalTokens: number;
-  costUsd: number;
-}
+export type ContractTotals = TokenTotals;
 
 /** The contract's fields of `totals` in the contract's order, with `costUsd` as the report's mode prices it. */
 export function toContractTotals(totals: TokenTotals, costUsd: number = totals.costUsd): ContractTotals {

@@ -1,28 +1,16 @@
 import type { Knex } from 'knex';
-import { ACTIVE_SESSION_WINDOW_MS, type Database, type SessionStatus } from '../../services/storage';
+import { ACTIVE_SESSION_WINDOW_MS, type Database, type Session, type SessionStatus, type UsageTotals } from '../../services/storage';
 import { roundUsd } from '../../services/storage/aggregators/usage-totals';
 import { numberOf, numberOrNull, stringOrNull } from '../../services/storage/repositories/row-values';
 import { storageCall } from '../../services/storage/repositories/storage-call';
-import { emptyContractTotals, type ContractTotals } from './contract-totals';
+import { emptyContractTotals } from './contract-totals';
 import { usageRecordsWhere, type RecordScanQuery } from './usage-record-scan';
 
-/** A session as the reports list it (the stored row, without its metadata). */
-export interface SessionRow {
-  id: string;
-  agentType: string;
-  externalId: string;
-  projectPath: string | null;
-  title: string | null;
-  /** As stored. */
-  status: SessionStatus;
-  startedAt: number;
-  endedAt: number | null;
-  lastActivityAt: number;
-}
+/** A session as the reports list it: the stored row without its agent id, host and metadata; `status` as stored. */
+export type SessionRow = Omit<Session, 'agentId' | 'host' | 'metadata'>;
 
-export interface UsageSummary extends ContractTotals {
-  records: number;
-}
+/** Tokens, cost and how many records add up to them. */
+export type UsageSummary = UsageTotals;
 
 /** What one session's records add up to (within the asked range). */
 export interface SessionUsage {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Database } from '../../services/storage';
+import type { CostRecord, Database } from '../../services/storage';
 import { numberOf, stringOrNull } from '../../services/storage/repositories/row-values';
 import { storageCall } from '../../services/storage/repositories/storage-call';
 
@@ -15,22 +15,7 @@ export interface RecordScanQuery {
 }
 
 /** One stored usage record, as the reports that need single records (blocks, cost modes) read it. */
-export interface ScannedRecord {
-  id: number;
-  sessionId: string;
-  agentType: string;
-  model: string;
-  provider: string | null;
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheWrite1hTokens: number;
-  cacheReadTokens: number;
-  reasoningTokens: number;
-  costUsd: number;
-  costSource: 'reported' | 'calculated';
-  recordedAt: number;
-}
+export type ScannedRecord = Omit<CostRecord, 'dedupKey' | 'flags'>;
 
 const COLUMNS = [
   'u.id',

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { TokenTotals } from '../../../kernel/services/storage';
 import { generateClaudeCodeCorpus } from '../../fixtures/agents/claude-code';
 import { generateCodexCorpus } from '../../fixtures/agents/codex';
 import type { AgentFixture, ExpectedUsage } from '../../fixtures/agents/expected-usage';
@@ -11,15 +12,7 @@ import { createReportSandbox, type ReportSandbox } from './report-cli';
  * tokens to the token, cost to the cent — with their unknown models and skipped lines named.
  */
 
-interface Totals {
-  inputTokens: number;
-  outputTokens: number;
-  cacheWriteTokens: number;
-  cacheReadTokens: number;
-  reasoningTokens: number;
-  totalTokens: number;
-  costUsd: number;
-}
+type Totals = TokenTotals;
 interface Daily {
   rows: Array<{ period: string; agents: Array<{ agent: string } & Totals> } & Totals>;
   totals: Totals;
