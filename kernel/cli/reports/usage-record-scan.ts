@@ -82,9 +82,8 @@ export async function scanUsageRecords(
     const rows = await storageCall('reading usage records for a report', () => {
       const builder = usageRecordsWhere(database.knex, query).select(COLUMNS);
       if (cursor !== null) {
-        builder.where((outer) =>
-          outer.where('u.recorded_at', '>', cursor.recordedAt).orWhere((inner) => inner.where('u.recorded_at', cursor.recordedAt).andWhere('u.id', '>', cursor.id)),
-        );
+        // A row-value comparison: both SQLite and PostgreSQL seek the (recorded_at) index with it.
+        builder.whereRaw('(u.recorded_at, u.id) > (?, ?)', [cursor.recordedAt, cursor.id]);
       }
       return builder.orderBy([{ column: 'u.recorded_at' }, { column: 'u.id' }]).limit(batchSize) as Promise<Array<Record<string, unknown>>>;
     });
