@@ -52,6 +52,8 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         return;
       }
       const { ingested } = first;
+      // Then keep the store current: file events, and a rescan every ingest.rescanIntervalSecs.
+      await kernel.watch();
       const plugins = kernel.registry.list();
       const summary = kernel.summary();
       const status = () => ({
@@ -75,8 +77,6 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         );
       }
 
-      // Then keep the store current: file events, and a rescan every ingest.rescanIntervalSecs.
-      await kernel.watch();
       await shutDown(await stop.signal);
     });
 }

@@ -177,6 +177,17 @@ export class IngestCursorRepository extends TableRepository<IngestCursor> implem
     return this.many(`listing the ingest cursors of ${plugin}`, (query) => query.where({ plugin }).orderBy('source_id'), options);
   }
 
+  /** The cursors of these sources (those that have one). */
+  async findByIds(sourceIds: readonly string[]): Promise<IngestCursor[]> {
+    const found: IngestCursor[] = [];
+    // In slices: SQLite and PostgreSQL both cap the bind parameters of one statement.
+    for (let start = 0; start < sourceIds.length; start += 500) {
+      const slice = sourceIds.slice(start, start + 500);
+      found.push(...(await this.many('reading ingest cursors', (query) => query.whereIn('source_id', slice).orderBy('source_id'), undefined)));
+    }
+    return found;
+  }
+
   /** Inserts or replaces unconditionally. */
   async save(input: IngestCursorInput): Promise<IngestCursor> {
     const row = toRow(input);

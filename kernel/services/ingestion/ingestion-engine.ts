@@ -57,10 +57,22 @@ export interface IngestionEngineOptions {
 
 export interface IngestOptions {
   onProgress?: (progress: IngestProgress) => void;
-  /** Only these agent types (default: every adapter). */
+  /**
+   * Only these agent types, fully (discover, sources, every source). With neither this nor
+   * `sourceIds`, every adapter.
+   */
   agentTypes?: readonly string[];
+  /**
+   * Also these sources, by id, from their adapter's last listing — without asking the adapter
+   * to discover and list again (the watcher's cheap path for a file it knows). Ids no adapter
+   * listed are ignored.
+   */
+  sourceIds?: readonly string[];
   signal?: AbortSignal;
 }
+
+/** What a changed path means to the engine (see {@link IngestionEngine.classifyChange}). */
+export type ChangeMeaning = { sourceId: string } | { agentTypes: string[] } | null;
 
 /** What {@link IngestionEngine.ingestAll} resolves to; `aborted` when it stopped early (shutdown). */
 export type IngestRunSummary = IngestSummary & { aborted: boolean };
@@ -73,6 +85,8 @@ interface PlannedSource {
 
 interface AdapterRun {
   adapter: IngestAdapter;
+  /** Listed afresh by the adapter this run (false: some of its last listing, for the watcher). */
+  full: boolean;
   sandbox: AdapterSandbox;
   gate: PermissionGate;
   limits: IngestLimits;
@@ -157,6 +171,12 @@ export class IngestionEngine {
   private hookQueue: Promise<void> = Promise.resolve();
   private readonly stopController = new AbortController();
   private targets: WatchTargets = { roots: [], directories: [] };
+  /** Each adapter's last listing, by plugin; and by source id and path, who listed it. */
+  private readonly listed = new Map<string, IngestSource[]>();
+  private readonly sourceOwners = new Map<string, { plugin: string; agentType: string }>();
+  private readonly sourceByPath = new Map<string, string>();
+  /** File extensions of each agent's listed sources: a new file with one of them may be a new source. */
+  private readonly extensions = new Map<string, Set<string>>();
 
   constructor(private readonly options: IngestionEngineOptions) {
     this.limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
@@ -178,12 +198,53 @@ export class IngestionEngine {
           return this.start(queued);
         });
     } else if (this.nextOptions !== undefined) {
-      // The shared run covers what every caller asked for: all agents if any asked for all.
-      const { agentTypes } = this.nextOptions;
-      this.nextOptions.agentTypes = agentTypes === undefined || options.agentTypes === undefined ? undefined : [...new Set([...agentTypes, ...options.agentTypes])];
-      this.nextOptions.onProgress ??= options.onProgress;
+      // The shared run covers what every caller asked for: everything if any asked for everything.
+      const queued = this.nextOptions;
+      const everything = (o: IngestOptions): boolean => o.agentTypes === undefined && o.sourceIds === undefined;
+      if (everything(queued) || everything(options)) {
+        queued.agentTypes = undefined;
+        queued.sourceIds = undefined;
+      } else {
+        queued.agentTypes = [...new Set([...(queued.agentTypes ?? []), ...(options.agentTypes ?? [])])];
+        queued.sourceIds = [...new Set([...(queued.sourceIds ?? []), ...(options.sourceIds ?? [])])];
+      }
+      queued.onProgress ??= options.onProgress;
     }
     return this.next;
+  }
+
+  /**
+   * What a changed file means, for a watcher: a source some adapter listed (a SQLite
+   * database's `-wal`/`-shm`/`-journal` counts as the database), a possible new source of the
+   * given agents (a file with the extension of one of their sources, or any file of an agent
+   * with none yet), or nothing worth an ingest (`null`).
+   */
+  classifyChange(changedPath: string, agentTypes: readonly string[]): ChangeMeaning {
+    const database = changedPath.replace(/-(wal|shm|journal)$/, '');
+    const sourceId = this.sourceByPath.get(changedPath) ?? this.sourceByPath.get(database);
+    if (sourceId !== undefined) return { sourceId };
+    const extension = path.extname(database);
+    const interested = agentTypes.filter((agentType) => {
+      const known = this.extensions.get(agentType);
+      return known === undefined || known.size === 0 || known.has(extension);
+    });
+    return interested.length > 0 ? { agentTypes: interested } : null;
+  }
+
+  /** Remembers an adapter's listing (for targeted runs and {@link classifyChange}). */
+  private remember(adapter: IngestAdapter, sources: readonly IngestSource[]): void {
+    for (const source of this.listed.get(adapter.plugin) ?? []) {
+      this.sourceOwners.delete(source.id);
+      this.sourceByPath.delete(source.path);
+    }
+    this.listed.set(adapter.plugin, [...sources]);
+    const extensions = new Set<string>();
+    for (const source of sources) {
+      this.sourceOwners.set(source.id, { plugin: adapter.plugin, agentType: adapter.agentType });
+      this.sourceByPath.set(source.path, source.id);
+      extensions.add(path.extname(source.path));
+    }
+    this.extensions.set(adapter.agentType, extensions);
   }
 
   private start(options: IngestOptions): Promise<IngestRunSummary> {
@@ -228,12 +289,22 @@ export class IngestionEngine {
     };
     const { summary } = context;
     await this.options.pricer.prepare?.();
-    const wanted = options.agentTypes === undefined ? undefined : new Set(options.agentTypes);
-    const adapters = this.options.adapters().filter((adapter) => wanted === undefined || wanted.has(adapter.agentType));
+    const everything = options.agentTypes === undefined && options.sourceIds === undefined;
+    const fullTypes = new Set(options.agentTypes ?? []);
+    const targeted = new Map<string, Set<string>>();
+    for (const sourceId of options.sourceIds ?? []) {
+      const owner = this.sourceOwners.get(sourceId);
+      if (owner === undefined || fullTypes.has(owner.agentType)) continue;
+      if (!targeted.has(owner.plugin)) targeted.set(owner.plugin, new Set());
+      targeted.get(owner.plugin)?.add(sourceId);
+    }
+    const adapters = this.options.adapters().filter((adapter) => everything || fullTypes.has(adapter.agentType) || targeted.has(adapter.plugin));
 
-    const planned = await Promise.all(adapters.map((adapter) => this.plan(adapter, context)));
+    const planned = await Promise.all(
+      adapters.map((adapter) => this.plan(adapter, context, everything || fullTypes.has(adapter.agentType) ? undefined : targeted.get(adapter.plugin))),
+    );
     const runs = this.claimSources(planned.filter((run): run is AdapterRun => run !== null));
-    this.targets = await this.findWatchTargets(runs, context);
+    if (runs.some((run) => run.full)) this.targets = await this.findWatchTargets(runs.filter((run) => run.full), context);
     for (const run of runs) {
       summary.sources.total += run.sources.length;
       context.progress.sourcesTotal += run.sources.length;
@@ -246,6 +317,8 @@ export class IngestionEngine {
     if (!this.aborted(options)) await this.afterRun(runs, context);
     await this.hookQueue;
     summary.aborted = this.aborted(options);
+    summary.adapters.sort((a, b) => a.agentType.localeCompare(b.agentType));
+    summary.errors.sort((a, b) => a.agentType.localeCompare(b.agentType));
     summary.warnings = [...context.warningsBySource.values()].filter((warnings) => totalOf(warnings.counts) > 0);
     summary.unknownModels = [...context.unknownModels].sort();
     summary.durationMs = Math.round(performance.now() - started);
@@ -256,8 +329,11 @@ export class IngestionEngine {
     return summary;
   }
 
-  /** discover → agents row → sources → permission and size check of each source. */
-  private async plan(adapter: IngestAdapter, context: RunContext): Promise<AdapterRun | null> {
+  /**
+   * discover → agents row → sources → permission and size check of each source; or, given
+   * `only`, those sources of the adapter's last listing without asking it again.
+   */
+  private async plan(adapter: IngestAdapter, context: RunContext, only?: ReadonlySet<string>): Promise<AdapterRun | null> {
     const { summary } = context;
     const fail = (code: string, message: string): null => {
       summary.errors.push({ plugin: adapter.plugin, agentType: adapter.agentType, code, message });
@@ -272,6 +348,8 @@ export class IngestionEngine {
         `adapter ${adapter.plugin} is not running${state ? ` (${state.state}${state.reason ? `: ${state.reason}` : ''})` : ''}; its sources were not read`,
       );
     }
+    const known = only === undefined ? undefined : this.listed.get(adapter.plugin);
+    if (known !== undefined && only !== undefined) return this.planSources(adapter, sandbox, known.filter((source) => only.has(source.id)), false, context);
     let sources: IngestSource[];
     try {
       const discovery = checkDiscovery(adapter.plugin, await sandbox.invoke('discover', []));
@@ -291,10 +369,17 @@ export class IngestionEngine {
     }
     const outcome = summary.adapters.find((entry) => entry.plugin === adapter.plugin);
     if (outcome) outcome.sources = sources.length;
+    this.remember(adapter, sources);
+    return this.planSources(adapter, sandbox, sources, true, context);
+  }
 
+  private async planSources(adapter: IngestAdapter, sandbox: AdapterSandbox, sources: readonly IngestSource[], full: boolean, context: RunContext): Promise<AdapterRun> {
     const gate = new PermissionGate({ plugin: adapter.plugin, permissions: adapter.permissions, env: this.options.env, homeDir: this.options.homeDir });
-    const cursors = new Map((await new IngestCursorRepository(this.options.database).findByPlugin(adapter.plugin)).map((cursor) => [cursor.sourceId, cursor]));
-    const run: AdapterRun = { adapter, sandbox, gate, limits: limitsForSandbox(this.limits, sandbox.limits), cursors, sources: [] };
+    const repository = new IngestCursorRepository(this.options.database);
+    // A targeted run reads the cursors of its few sources, not the adapter's thousands.
+    const stored = full ? await repository.findByPlugin(adapter.plugin) : await repository.findByIds(sources.map((source) => source.id));
+    const cursors = new Map(stored.map((cursor) => [cursor.sourceId, cursor]));
+    const run: AdapterRun = { adapter, full, sandbox, gate, limits: limitsForSandbox(this.limits, sandbox.limits), cursors, sources: [] };
     const seen = new Set<string>();
     for (const source of sources) {
       if (seen.has(source.id)) {

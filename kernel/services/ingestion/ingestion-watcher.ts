@@ -1,7 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
+import * as nodePath from 'node:path';
 import type { Logger } from 'pino';
 import { errorMessage } from '../../core/errors';
-import type { IngestOptions, IngestRunSummary } from './ingestion-engine';
+import type { ChangeMeaning, IngestOptions, IngestRunSummary } from './ingestion-engine';
 
 /** A folder to watch and the agents whose data is in it. */
 export interface WatchTarget {
@@ -19,6 +20,7 @@ export interface WatchTargets {
 export interface WatchedEngine {
   ingestAll(options?: IngestOptions): Promise<IngestRunSummary>;
   watchTargets(): WatchTargets;
+  classifyChange(changedPath: string, agentTypes: readonly string[]): ChangeMeaning;
 }
 
 export interface IngestionWatcherOptions {
@@ -28,11 +30,18 @@ export interface IngestionWatcherOptions {
   rescanIntervalMs: number;
   /** Events closer together than this make one ingest. */
   debounceMs?: number;
+  /**
+   * Least time between two full runs (discover and list again) of one agent caused by files it
+   * might want: agents keep busy folders (Claude's `todos/`, `shell-snapshots/`). Changes to
+   * known sources are read at once regardless.
+   */
+  fullRunIntervalMs?: number;
   /** Called after every ingest the watcher ran. */
   onIngest?: (summary: IngestRunSummary) => void;
 }
 
 const DEFAULT_DEBOUNCE_MS = 150;
+const DEFAULT_FULL_RUN_INTERVAL_MS = 1_000;
 
 interface Watched {
   watcher: FSWatcher;
@@ -40,14 +49,19 @@ interface Watched {
 }
 
 /**
- * Keeps the store current while the kernel runs: a file-system event ingests (debounced)
- * the agents whose folder it came from, and a periodic rescan ingests every agent as a
- * fallback; the engine reads only what is new either way. After each run the watched folders
- * follow what the adapters listed. Every watcher and timer is released by {@link stop}.
+ * Keeps the store current while the kernel runs. A file-system event (debounced) on a known
+ * source reads that source; one on an unknown file that may be a new source lists its agent
+ * again (at most once per `fullRunIntervalMs`); others are ignored. A periodic rescan ingests
+ * everything as a fallback; the engine reads only what is new either way. After each full run
+ * the watched folders follow what the adapters listed. {@link stop} releases every watcher
+ * and timer.
  */
 export class IngestionWatcher {
   private readonly watchers = new Map<string, Watched>();
-  private readonly changed = new Set<string>();
+  /** Known sources that changed, by id; agents that may have a new source. */
+  private readonly changedSources = new Set<string>();
+  private readonly changedAgents = new Set<string>();
+  private readonly lastFullRun = new Map<string, number>();
   private debounce?: NodeJS.Timeout;
   private rescan?: NodeJS.Timeout;
   private stopped = false;
@@ -58,12 +72,16 @@ export class IngestionWatcher {
     this.log = options.logger.child({ component: 'ingestion-watcher' });
   }
 
-  /** Starts watching what the last ingest saw, and the periodic rescan. */
+  /**
+   * Starts watching what the last ingest saw, and the periodic rescan; then ingests once, for
+   * whatever was written between that ingest and the watchers being in place.
+   */
   start(): void {
     if (this.stopped) return;
     this.follow(this.options.engine.watchTargets());
     this.rescan = setInterval(() => this.trigger(undefined), this.options.rescanIntervalMs);
     this.rescan.unref();
+    this.trigger(undefined);
   }
 
   /** Closes every watcher and timer; resolves when an ingest it started has ended. */
@@ -81,24 +99,50 @@ export class IngestionWatcher {
     return [...this.watchers.keys()].sort();
   }
 
-  private onEvent(agentTypes: readonly string[]): void {
+  private onEvent(folder: string, filename: string | Buffer | null, agentTypes: readonly string[]): void {
     if (this.stopped) return;
-    for (const agentType of agentTypes) this.changed.add(agentType);
-    if (this.debounce) return;
+    // No file name (some platforms): treat it as a possible new source of the folder's agents.
+    const meaning: ChangeMeaning =
+      filename === null ? { agentTypes: [...agentTypes] } : this.options.engine.classifyChange(nodePath.join(folder, filename.toString()), agentTypes);
+    if (meaning === null) return;
+    if ('sourceId' in meaning) this.changedSources.add(meaning.sourceId);
+    else for (const agentType of meaning.agentTypes) this.changedAgents.add(agentType);
+    this.schedule(this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped || this.debounce) return;
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
-      const agents = [...this.changed];
-      this.changed.clear();
-      this.trigger(agents.length > 0 ? agents : undefined);
-    }, this.options.debounceMs ?? DEFAULT_DEBOUNCE_MS);
+      this.fire();
+    }, delayMs);
     this.debounce.unref();
   }
 
-  /** Ingests the given agents (a file event), or all of them (the rescan). */
-  private trigger(agentTypes: string[] | undefined): void {
+  /** Reads the changed sources now, and lists again the agents whose last full run is old enough (the others wait). */
+  private fire(): void {
+    const now = Date.now();
+    const interval = this.options.fullRunIntervalMs ?? DEFAULT_FULL_RUN_INTERVAL_MS;
+    const due = [...this.changedAgents].filter((agentType) => now - (this.lastFullRun.get(agentType) ?? 0) >= interval);
+    for (const agentType of due) {
+      this.changedAgents.delete(agentType);
+      this.lastFullRun.set(agentType, now);
+    }
+    const sourceIds = [...this.changedSources];
+    this.changedSources.clear();
+    if (due.length > 0 || sourceIds.length > 0) this.trigger({ agentTypes: due, sourceIds });
+    if (this.changedAgents.size > 0) {
+      const waited = Math.min(...[...this.changedAgents].map((agentType) => now - (this.lastFullRun.get(agentType) ?? 0)));
+      this.schedule(Math.max(interval - waited, 0));
+    }
+  }
+
+  /** Ingests what `options` names (file events), or everything (the rescan: no options). */
+  private trigger(options: IngestOptions | undefined): void {
     if (this.stopped) return;
+    const agentTypes = options?.agentTypes;
     this.running = this.options.engine
-      .ingestAll(agentTypes === undefined ? {} : { agentTypes })
+      .ingestAll(options ?? {})
       .then((summary) => {
         if (summary.records.inserted + summary.records.updated > 0 || summary.errors.length > 0) {
           this.log.debug({ agents: agentTypes ?? 'all', records: summary.records, errors: summary.errors.length, durationMs: summary.durationMs }, 'ingested');
@@ -136,7 +180,9 @@ export class IngestionWatcher {
 
   private open(path: string, recursive: boolean): FSWatcher | undefined {
     const listen = (options: { recursive: boolean }): FSWatcher => {
-      const watcher = watch(path, { persistent: false, recursive: options.recursive }, () => this.onEvent(this.watchers.get(path)?.agentTypes ?? []));
+      const watcher = watch(path, { persistent: false, recursive: options.recursive }, (_event, filename) =>
+        this.onEvent(path, filename, this.watchers.get(path)?.agentTypes ?? []),
+      );
       watcher.on('error', (error) => {
         this.log.debug({ path, err: errorMessage(error) }, 'watcher failed; the periodic rescan covers it');
         watcher.close();

@@ -184,12 +184,27 @@ describe('Kernel.ingest', () => {
       config: { plugins: { config: { '@rimuru-fixture/adapter-other-agent': { agentType: 'other-agent' } } }, agents: { 'other-agent': { paths: [otherHome] } }, ingest: { rescanIntervalSecs: 3600 } },
     });
     await k.ingest();
-    const runs: string[][] = [];
-    const watcher = await k.watch((summary) => runs.push(summary.adapters.map((a) => a.agentType)));
+    const runs: Array<{ listed: string[]; sources: number; inserted: number }> = [];
+    const watcher = await k.watch((summary) => runs.push({ listed: summary.adapters.map((a) => a.agentType), sources: summary.sources.total, inserted: summary.records.inserted }));
     expect(watcher.watching()).toEqual([otherHome, world.agentHome].sort());
+    // Starting, it catches up once on what was written since the last ingest (nothing here).
+    await until(async () => (runs.length > 0 ? true : undefined), 'the catch-up ingest');
+    expect(runs.shift()).toMatchObject({ listed: ['other-agent', 'test-agent'], inserted: 0 });
+
+    // A known source changed: only it is read, nobody is asked to list again.
     appendFileSync(otherCorpus.jsonlFiles[0] as string, usageLine(event('other-1', { session: 'sess-0' })));
     await until(async () => (runs.length > 0 ? true : undefined), 'an ingest after the change');
-    expect(runs[0]).toEqual(['other-agent']);
+    expect(runs.shift()).toEqual({ listed: [], sources: 1, inserted: 1 });
+
+    // A new file like the agent's sources: that agent (only) lists again.
+    writeFileSync(path.join(otherHome, 'projects', 'p0', 'new.jsonl'), usageLine(event('other-2', { session: 'new' })));
+    await until(async () => (runs.length > 0 ? true : undefined), 'an ingest after the new file');
+    expect(runs.shift()).toMatchObject({ listed: ['other-agent'], inserted: 1 });
+
+    // A file unlike any source (an agent's scratch file): nothing runs.
+    writeFileSync(path.join(world.agentHome, 'scratch.tmp'), 'x');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(runs).toEqual([]);
   });
 
   it('watch mode brings in a record appended to a known file and a record in a new file in a new folder', async () => {
