@@ -16,6 +16,8 @@ export interface FileIdentity {
 
 export interface OpenedSource {
   handle: fsp.FileHandle;
+  /** The real path the gate resolved and opened. */
+  real: string;
   identity: FileIdentity;
 }
 
@@ -29,17 +31,18 @@ function identityOf(stat: { ino: number; size: number; mtimeMs: number }): FileI
 }
 
 /**
- * Opens a jsonl or json source the way the fs capability would for the plugin: the path is
- * checked against the plugin's `fs.read` roots, the real path is opened without following a
- * symlink swapped in since, and the opened file is checked again. `null` when it does not exist.
+ * Opens a source the way the fs and sqlite capabilities would for the plugin: the path is
+ * checked against the plugin's roots for `key`, the real path is opened without following a
+ * symlink swapped in since, and the opened file is checked again. `null` when it does not
+ * exist.
  *
  * @throws PermissionDeniedError (E2004) when the path is outside the plugin's roots.
  */
-export async function openSourceFile(gate: PermissionGate, requested: string): Promise<OpenedSource | null> {
-  const real = await gate.checkPath('fs.read', requested);
+async function openChecked(gate: PermissionGate, key: 'fs.read' | 'sqlite', requested: string): Promise<OpenedSource | null> {
+  const real = await gate.checkPath(key, requested);
   let handle: fsp.FileHandle;
   try {
-    handle = await gate.openFile('fs.read', real, READ_FLAGS);
+    handle = await gate.openFile(key, real, READ_FLAGS);
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
@@ -47,11 +50,16 @@ export async function openSourceFile(gate: PermissionGate, requested: string): P
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new Error(`"${requested}" is not a regular file`);
-    return { handle, identity: identityOf(stat) };
+    return { handle, real, identity: identityOf(stat) };
   } catch (error) {
     await handle.close();
     throw error;
   }
+}
+
+/** Opens a jsonl or json source under the plugin's `fs.read` roots (see {@link openChecked}). */
+export function openSourceFile(gate: PermissionGate, requested: string): Promise<OpenedSource | null> {
+  return openChecked(gate, 'fs.read', requested);
 }
 
 /** A hash of the bytes just before `offset` (up to {@link TAIL_FINGERPRINT_BYTES}); `null` at offset 0. */
@@ -89,28 +97,15 @@ export async function readWhole(handle: fsp.FileHandle, size: number): Promise<B
  * @throws PermissionDeniedError (E2004) when the path is outside the plugin's `sqlite` roots.
  */
 export async function sqliteSignature(gate: PermissionGate, requested: string): Promise<{ signature: string; identity: FileIdentity } | null> {
-  const real = await gate.checkPath('sqlite', requested);
-  let handle: fsp.FileHandle;
-  try {
-    handle = await gate.openFile('sqlite', real, READ_FLAGS);
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-  let identity: FileIdentity;
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new Error(`"${requested}" is not a database file`);
-    identity = identityOf(stat);
-  } finally {
-    await handle.close();
-  }
+  const opened = await openChecked(gate, 'sqlite', requested);
+  if (opened === null) return null;
+  await opened.handle.close();
   // The -wal sits beside the real file the gate resolved, so it is under the same root.
-  const wal = await fsp.stat(`${real}-wal`).then(identityOf, (error: unknown) => {
+  const wal = await fsp.stat(`${opened.real}-wal`).then(identityOf, (error: unknown) => {
     if (isMissing(error)) return null;
     throw error;
   });
   // An empty -wal is the same as none: readers (the adapter's own queries) create one.
   const part = (id: FileIdentity | null): string => (id === null || id.size === 0 ? '-' : `${id.inode}:${id.size}:${id.mtimeMs}`);
-  return { signature: `db=${part(identity)};wal=${part(wal)}`, identity };
+  return { signature: `db=${part(opened.identity)};wal=${part(wal)}`, identity: opened.identity };
 }

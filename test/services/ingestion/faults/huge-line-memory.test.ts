@@ -1,8 +1,8 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-import { installTestAdapter, makeIngestWorld, type IngestWorld } from '../ingest-harness';
+import type { IngestWorld } from '../ingest-harness';
 import { usageLine, type UsageEvent } from '../fixtures/test-agent-corpus';
-import { bundleIngestChild, doneLine, startIngestChild } from './ingest-child-process';
+import { doneLine, startIngestChild, useChildWorlds } from './ingest-child-process';
 
 /**
  * A 200 MB single line (Claude's file-history-snapshot can be that big) is skipped without
@@ -16,26 +16,13 @@ const HUGE_BYTES = 200 * MiB;
 // Reading in 1 MB buffers with lines kept up to 8 MB: tens of MB of slack, never the line.
 const ALLOWED_GROWTH_BYTES = 48 * MiB;
 
-const worlds: IngestWorld[] = [];
-let bundle: string;
-
-beforeAll(async () => {
-  const scratch = makeIngestWorld();
-  worlds.push(scratch);
-  bundle = await bundleIngestChild(path.join(scratch.dir, 'bundle'));
-});
-
-afterAll(() => {
-  for (const world of worlds) world.dispose();
-});
+const children = useChildWorlds();
 
 const event = (key: string): UsageEvent => ({ t: 'usage', key, session: 's', model: 'model-a', in: 10, out: 5, cw: 0, cw1h: 0, cr: 0, rs: 0, at: '2026-03-01T00:00:00.000Z' });
 
 /** A log with a record, a line of `middleBytes` that passes the `"t":` pre-filter, and another record. */
 async function worldWithMiddleLine(middleBytes: number): Promise<{ world: IngestWorld; file: string }> {
-  const world = makeIngestWorld();
-  worlds.push(world);
-  await installTestAdapter(world.pluginsDir);
+  const world = await children.world();
   const file = path.join(world.agentHome, 'projects', 'big.jsonl');
   mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, 'w');
@@ -58,7 +45,7 @@ async function worldWithMiddleLine(middleBytes: number): Promise<{ world: Ingest
 }
 
 async function ingestInChild(world: IngestWorld): Promise<ReturnType<typeof doneLine>> {
-  const exit = await startIngestChild(bundle, world).exited;
+  const exit = await startIngestChild(children.bundle(), world).exited;
   if (exit.code !== 0) throw new Error(`the ingest child failed (${String(exit.code ?? exit.signal)}): ${exit.stderr.slice(-2000)}`);
   return doneLine(exit.stdout);
 }

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import type { IngestRunSummary } from '../../../../kernel/services/ingestion';
-import type { IngestWorld } from '../ingest-harness';
+import { installTestAdapter, makeIngestWorld, type IngestWorld } from '../ingest-harness';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
@@ -80,4 +80,37 @@ export function doneLine(stdout: string): { summary: IngestRunSummary; maxRssKb:
 /** Chunks and sources the child has committed so far (one `progress` line each). */
 export function progressCount(stdout: string): number {
   return stdout.split('\n').filter((line) => line.startsWith('progress ')).length;
+}
+
+export interface ChildWorlds {
+  /** The bundled child (valid once the file's `beforeAll` ran). */
+  bundle(): string;
+  /** A fresh world with the test adapter installed, removed after the file's tests. */
+  world(): Promise<IngestWorld>;
+}
+
+/** Bundles the child once for the test file and removes every world it made afterwards. */
+export function useChildWorlds(): ChildWorlds {
+  const worlds: IngestWorld[] = [];
+  let bundle: string | undefined;
+  beforeAll(async () => {
+    const scratch = makeIngestWorld();
+    worlds.push(scratch);
+    bundle = await bundleIngestChild(path.join(scratch.dir, 'bundle'));
+  });
+  afterAll(() => {
+    for (const world of worlds.splice(0)) world.dispose();
+  });
+  return {
+    bundle: () => {
+      if (bundle === undefined) throw new Error('useChildWorlds: the child is not bundled yet (call it at the top of a test file)');
+      return bundle;
+    },
+    world: async () => {
+      const world = makeIngestWorld();
+      worlds.push(world);
+      await installTestAdapter(world.pluginsDir);
+      return world;
+    },
+  };
 }

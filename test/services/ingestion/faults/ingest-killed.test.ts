@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { Database } from '../../../../kernel/services/storage';
 import { seededRandom } from '../../../fixtures/agents/expected-usage';
-import { comparable, installTestAdapter, makeIngestWorld, storedTotals, type IngestWorld } from '../ingest-harness';
+import { comparable, storedTotals, type IngestWorld } from '../ingest-harness';
 import { writeTestAgentCorpus, type TestAgentCorpus } from '../fixtures/test-agent-corpus';
-import { bundleIngestChild, doneLine, progressCount, startIngestChild } from './ingest-child-process';
+import { doneLine, progressCount, startIngestChild, useChildWorlds } from './ingest-child-process';
 
 /**
  * kill -9 at any point, re-run: identical totals. The ingest runs in a child process (a real
@@ -19,24 +19,11 @@ const KILLS = 6;
 // Small chunks: many transactions, so most kill points fall inside the ingest.
 const LIMITS = { chunkLines: 150 };
 
-let bundle: string;
-const worlds: IngestWorld[] = [];
-
-beforeAll(async () => {
-  const scratch = makeIngestWorld();
-  worlds.push(scratch);
-  bundle = await bundleIngestChild(path.join(scratch.dir, 'bundle'));
-});
-
-afterAll(() => {
-  for (const world of worlds) world.dispose();
-});
+const children = useChildWorlds();
 
 async function makeWorld(): Promise<{ world: IngestWorld; corpus: TestAgentCorpus }> {
-  const world = makeIngestWorld();
-  worlds.push(world);
+  const world = await children.world();
   const corpus = writeTestAgentCorpus(world.agentHome, { seed: 11, sessions: 24, eventsPerSession: 150, sqliteRows: 400 });
-  await installTestAdapter(world.pluginsDir);
   return { world, corpus };
 }
 
@@ -83,7 +70,7 @@ async function recordCount(world: IngestWorld): Promise<number> {
 
 it(`totals after ${KILLS} SIGKILLs at random points and a final run equal one clean run's (seed ${SEED})`, async () => {
   const clean = await makeWorld();
-  const cleanRun = startIngestChild(bundle, clean.world, LIMITS);
+  const cleanRun = startIngestChild(children.bundle(), clean.world, LIMITS);
   const cleanExit = await cleanRun.exited;
   expect({ code: cleanExit.code, stderr: cleanExit.stderr }).toEqual({ code: 0, stderr: '' });
   const cleanChunks = progressCount(cleanExit.stdout);
@@ -94,7 +81,7 @@ it(`totals after ${KILLS} SIGKILLs at random points and a final run equal one cl
   const random = seededRandom(SEED);
   const partial: number[] = [];
   for (let kill = 0; kill < KILLS; kill++) {
-    const run = startIngestChild(bundle, crashed.world, LIMITS);
+    const run = startIngestChild(children.bundle(), crashed.world, LIMITS);
     // Somewhere in what is left: after 0..N committed chunks, then 0–25 ms more.
     const after = Math.floor(random() * Math.max(1, cleanChunks / 3));
     const delayMs = Math.floor(random() * 25);
@@ -110,7 +97,7 @@ it(`totals after ${KILLS} SIGKILLs at random points and a final run equal one cl
   expect(partial.length).toBeGreaterThanOrEqual(KILLS / 2);
   expect(partial.some((count) => count > 0 && count < clean.corpus.totals.records)).toBe(true);
 
-  const final = startIngestChild(bundle, crashed.world, LIMITS);
+  const final = startIngestChild(children.bundle(), crashed.world, LIMITS);
   const finalExit = await final.exited;
   expect({ code: finalExit.code, stderr: finalExit.stderr }).toEqual({ code: 0, stderr: '' });
   expect(doneLine(finalExit.stdout).summary.errors).toEqual([]);
