@@ -1,45 +1,28 @@
 import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import type { PluginSandbox } from '../../../sandbox/isolate';
 import { PermissionGate } from '../../../sandbox/permissions';
 import type { IngestSource } from '../../../sdk/src/kinds/adapter';
-import type { HookPayload, HookPayloads } from '../../../sdk/src/hooks';
-import type { PluginPermissions } from '../../../sdk/src/manifest';
 import { ErrorCodes, errorMessage, isRimuruError, type ErrorCode } from '../../core/errors';
 import type { HookBus } from '../../core/hooks';
 import type { Database } from '../storage/database';
-import type { UsageRecordInput } from '../storage/bulk';
 import { AgentRepository } from '../storage/repositories/agent-repository';
 import { ACTIVE_SESSION_WINDOW_MS } from '../storage/repositories/session-repository';
 import { numberOf } from '../storage/repositories/row-values';
-import { checkDiscovery, checkParseOutput, checkSources, type CheckedParseOutput } from './adapter-output';
-import { writeChunk, type ChunkResult } from './chunk-writer';
-import { IngestCursorRepository, type IngestCursor, type IngestCursorInput } from './ingest-cursor-repository';
+import { checkDiscovery, checkSources } from './adapter-output';
+import { ChunkCommitter } from './chunk-committer';
+import { IngestCursorRepository } from './ingest-cursor-repository';
+import { IngestHooks } from './ingest-hooks';
 import { DEFAULT_INGEST_LIMITS, limitsForSandbox, type IngestLimits } from './ingest-limits';
-import { addCounts, emptySummary, totalOf, type IngestProgress, type IngestSummary, type SourceWarnings, type WarningCounts } from './ingest-summary';
-import { readJsonlChunk, type JsonlChunk } from './jsonl-chunks';
-import { retireStaleSessions, SessionDeltas } from './session-merge';
-import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, type FileIdentity } from './source-files';
-import type { UsagePricer } from './usage-pricer';
+import type { AdapterRun, AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOptions, IngestRunSummary, PlannedSource, RunContext } from './ingest-run';
+import { emptySummary, totalOf } from './ingest-summary';
 import type { WatchTarget, WatchTargets } from './ingestion-watcher';
+import { retireStaleSessions } from './session-merge';
+import { openSourceFile } from './source-files';
+import { SourceReaders } from './source-readers';
+import type { UsagePricer } from './usage-pricer';
 
-/** What the engine calls on an adapter's sandbox. */
-export type AdapterSandbox = Pick<PluginSandbox, 'invoke' | 'limits' | 'disposed'>;
-
-/** One adapter plugin as the engine sees it. */
-export interface IngestAdapter {
-  plugin: string;
-  agentType: string;
-  displayName: string;
-  /** The permissions its capabilities run under: every source path is checked against them. */
-  permissions: PluginPermissions;
-  /** The live sandbox; absent when the plugin is not running. */
-  sandbox?: AdapterSandbox;
-  /** Why it is not running (its registry state and reason). */
-  notRunning?: { state: string; reason?: string; code?: string };
-}
+export type { AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOptions, IngestRunSummary } from './ingest-run';
 
 export interface IngestionEngineOptions {
   database: Database;
@@ -55,101 +38,10 @@ export interface IngestionEngineOptions {
   now?: () => number;
 }
 
-export interface IngestOptions {
-  onProgress?: (progress: IngestProgress) => void;
-  /**
-   * Only these agent types, fully (discover, sources, every source). With neither this nor
-   * `sourceIds`, every adapter.
-   */
-  agentTypes?: readonly string[];
-  /**
-   * Also these sources, by id, from their adapter's last listing — without asking the adapter
-   * to discover and list again (the watcher's cheap path for a file it knows). Ids no adapter
-   * listed are ignored.
-   */
-  sourceIds?: readonly string[];
-  signal?: AbortSignal;
-}
-
-/** What a changed path means to the engine (see {@link IngestionEngine.classifyChange}). */
-export type ChangeMeaning = { sourceId: string } | { agentTypes: string[] } | null;
-
-/** What {@link IngestionEngine.ingestAll} resolves to; `aborted` when it stopped early (shutdown). */
-export type IngestRunSummary = IngestSummary & { aborted: boolean };
-
-interface PlannedSource {
-  source: IngestSource;
-  /** New bytes the stat promised (jsonl/json), for the progress total. */
-  pendingBytes: number;
-}
-
-interface AdapterRun {
-  adapter: IngestAdapter;
-  /** Listed afresh by the adapter this run (false: some of its last listing, for the watcher). */
-  full: boolean;
-  sandbox: AdapterSandbox;
-  gate: PermissionGate;
-  limits: IngestLimits;
-  cursors: Map<string, IngestCursor>;
-  sources: PlannedSource[];
-}
-
-interface RunContext {
-  summary: IngestRunSummary;
-  unknownModels: Set<string>;
-  progress: IngestProgress;
-  options: IngestOptions;
-  warningsBySource: Map<string, SourceWarnings>;
-}
-
-/** Warnings of one source within one chunk, before they are added to the cursor and the summary. */
-interface ChunkWarnings {
-  counts: WarningCounts;
-  samples: string[];
-}
-
-/** Warnings counted on a source's cursor since it was last read from its start. */
-interface SourceTally {
-  warnings: number;
-  kinds: WarningCounts;
-}
-
-/** Where a source's cursor moves to; the warning totals are filled in by the commit. */
-type CursorPosition = Omit<IngestCursorInput, 'warnings' | 'warningKinds'>;
-
-interface CommitStep {
-  expected: IngestCursor | null;
-  next: CursorPosition;
-  output: CheckedParseOutput | null;
-  /** Host-side warnings of this chunk; the adapter's and the dropped records' are added to it. */
-  warnings: ChunkWarnings;
-  tally: SourceTally;
-  identity: FileIdentity;
-}
-
-type SourceOutcome = 'read' | 'unchanged' | 'missing' | 'superseded';
-
-/** A jsonl chunk read and parsed, waiting to be written. */
-interface PreparedChunk {
-  chunk: JsonlChunk;
-  output: CheckedParseOutput | null;
-  warnings: ChunkWarnings;
-  next: CursorPosition;
-}
-
-const emptyTally = (): SourceTally => ({ warnings: 0, kinds: {} });
-const tallyOf = (cursor: IngestCursor): SourceTally => ({ warnings: cursor.warnings, kinds: { ...cursor.warningKinds } });
-
-const MAX_WARNING_SAMPLES = 5;
-
 function errorCodeOf(error: unknown): ErrorCode | string {
   if (isRimuruError(error)) return error.code;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : 'error';
-}
-
-function sameState(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -168,7 +60,8 @@ export class IngestionEngine {
   private current?: Promise<IngestRunSummary>;
   private next?: Promise<IngestRunSummary>;
   private nextOptions?: IngestOptions;
-  private hookQueue: Promise<void> = Promise.resolve();
+  private readonly hooks: IngestHooks;
+  private readonly readers: SourceReaders;
   private readonly stopController = new AbortController();
   private targets: WatchTargets = { roots: [], directories: [] };
   /** Each adapter's last listing, by plugin; and by source id and path, who listed it. */
@@ -182,6 +75,9 @@ export class IngestionEngine {
     this.limits = { ...DEFAULT_INGEST_LIMITS, ...options.limits };
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'ingestion' });
+    this.hooks = new IngestHooks(options.hookBus, this.log);
+    const committer = new ChunkCommitter(options.database, options.pricer, this.hooks, this.log, this.now);
+    this.readers = new SourceReaders(committer, (ingest) => this.aborted(ingest), this.log);
   }
 
   /** Ingests what is new in every adapter's sources. Never rejects for a plugin or source problem. */
@@ -315,7 +211,7 @@ export class IngestionEngine {
     await Promise.all(runs.map((run) => this.ingestAdapter(run, context)));
 
     if (!this.aborted(options)) await this.afterRun(runs, context);
-    await this.hookQueue;
+    await this.hooks.drained();
     summary.aborted = this.aborted(options);
     summary.adapters.sort((a, b) => a.agentType.localeCompare(b.agentType));
     summary.errors.sort((a, b) => a.agentType.localeCompare(b.agentType));
@@ -479,7 +375,7 @@ export class IngestionEngine {
       metadata: existing?.metadata ?? {},
     });
     if (discovery.installed && (existing === null || existing.status === 'missing')) {
-      this.emit('AgentDiscovered', { agentType: adapter.agentType, ...(discovery.version ? { version: discovery.version } : {}), paths: discovery.paths });
+      this.hooks.emit('AgentDiscovered', { agentType: adapter.agentType, ...(discovery.version ? { version: discovery.version } : {}), paths: discovery.paths });
     }
   }
 
@@ -502,10 +398,10 @@ export class IngestionEngine {
       try {
         const outcome =
           source.kind === 'jsonl'
-            ? await this.ingestJsonl(run, source, context)
+            ? await this.readers.jsonl(run, source, context)
             : source.kind === 'json'
-              ? await this.ingestJson(run, source, context)
-              : await this.ingestSqlite(run, source, context);
+              ? await this.readers.json(run, source, context)
+              : await this.readers.sqlite(run, source, context);
         context.summary.sources[outcome] += 1;
       } catch (error) {
         this.sourceFailed(run, source, error, context);
@@ -525,327 +421,13 @@ export class IngestionEngine {
     this.log.warn({ plugin: run.adapter.plugin, source: source.id, code }, `ingest of a source failed: ${message}`);
   }
 
-  private async parse(run: AdapterRun, input: Record<string, unknown>): Promise<CheckedParseOutput> {
-    return checkParseOutput(run.adapter.plugin, run.adapter.agentType, await run.sandbox.invoke('parse', [input]));
-  }
-
-  // ---- jsonl: only the bytes after the cursor, a bounded chunk at a time ----
-
-  private async ingestJsonl(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
-    const opened = await openSourceFile(run.gate, source.path);
-    if (opened === null) return 'missing';
-    const { handle, identity } = opened;
-    try {
-      const cursor = run.cursors.get(source.id) ?? null;
-      let restart = cursor === null || cursor.plugin !== run.adapter.plugin || cursor.inode !== identity.inode || identity.size < cursor.offset;
-      if (!restart && cursor !== null && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs) return 'unchanged';
-      // Same inode, not shorter: still the same bytes before the offset, or rewritten in place?
-      if (!restart && cursor !== null && !(await tailStillMatches(handle, cursor.offset, cursor.tail))) restart = true;
-      if (restart && cursor !== null) this.log.debug({ plugin: run.adapter.plugin, source: source.id }, 'source truncated or replaced; reading it again from the start');
-
-      let expected = cursor;
-      let offset = restart || cursor === null ? 0 : cursor.offset;
-      const state = restart || cursor === null ? undefined : cursor.state;
-      const tally = restart || cursor === null ? emptyTally() : tallyOf(cursor);
-      // Read-ahead: while one chunk is being written (SQLite writes block this thread), the
-      // adapter already parses the next one in its isolate's thread.
-      let pending: Promise<PreparedChunk | null> | null = this.prepareJsonlChunk(run, source, handle, identity, offset, state, true, context);
-      try {
-        while (pending !== null) {
-          const prepared: PreparedChunk | null = await pending;
-          pending = null;
-          if (prepared === null) break;
-          const { chunk } = prepared;
-          if (!chunk.eof && !this.aborted(context.options)) {
-            pending = this.prepareJsonlChunk(run, source, handle, identity, chunk.nextOffset, prepared.next.state, false, context);
-          }
-          const result = await this.commit(run, source, context, { expected, next: prepared.next, output: prepared.output, warnings: prepared.warnings, tally, identity });
-          if (result === null) return 'superseded';
-          expected = result.cursor;
-          context.summary.bytesRead += chunk.nextOffset - offset;
-          context.progress.bytesDone += chunk.nextOffset - offset;
-          offset = chunk.nextOffset;
-          if (chunk.eof) break;
-          context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
-        }
-      } finally {
-        // Never close the file under a read-ahead still in flight (its result is dropped).
-        await pending?.catch(() => undefined);
-      }
-      return 'read';
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /**
-   * Reads the next chunk after `offset` and has the adapter parse it; `null` when nothing
-   * complete follows (except on the first read, which records the file as seen).
-   */
-  private async prepareJsonlChunk(
-    run: AdapterRun,
-    source: IngestSource,
-    handle: FileHandle,
-    identity: FileIdentity,
-    offset: number,
-    state: unknown,
-    first: boolean,
-    context: RunContext,
-  ): Promise<PreparedChunk | null> {
-    if (this.aborted(context.options)) return null;
-    const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains);
-    if (chunk.nextOffset === offset && !first) return null;
-    const warnings: ChunkWarnings = { counts: {}, samples: [] };
-    if (chunk.hugeLines > 0) {
-      warnings.counts['huge-line'] = chunk.hugeLines;
-      warnings.samples.push(`huge-line: ${chunk.hugeLines} line(s) over ${run.limits.maxLineBytes} bytes skipped unread`);
-    }
-    let output: CheckedParseOutput | null = null;
-    if (chunk.lines.length > 0) {
-      output = await this.parse(run, { source, lines: chunk.lines, offset: chunk.firstLineOffset, state });
-      context.summary.chunks += 1;
-    }
-    const next: CursorPosition = {
-      sourceId: source.id,
-      plugin: run.adapter.plugin,
-      inode: identity.inode,
-      // Until the pass reaches the end, the cursor claims only the bytes it consumed: a run
-      // killed between chunks must not leave a cursor that looks like the whole file.
-      size: chunk.eof ? identity.size : chunk.nextOffset,
-      mtimeMs: identity.mtimeMs,
-      offset: chunk.nextOffset,
-      state: output === null ? state : output.state,
-      tail: await tailFingerprint(handle, chunk.nextOffset),
-    };
-    return { chunk, output, warnings, next };
-  }
-
-  // ---- json: the whole document, again whenever it changed ----
-
-  private async ingestJson(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
-    const opened = await openSourceFile(run.gate, source.path);
-    if (opened === null) return 'missing';
-    const { handle, identity } = opened;
-    try {
-      const cursor = run.cursors.get(source.id) ?? null;
-      const same =
-        cursor !== null && cursor.plugin === run.adapter.plugin && cursor.inode === identity.inode && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs;
-      if (same) return 'unchanged';
-      const warnings: ChunkWarnings = { counts: {}, samples: [] };
-      let output: CheckedParseOutput | null = null;
-      if (identity.size > run.limits.maxJsonBytes) {
-        warnings.counts['huge-line'] = 1;
-        warnings.samples.push(`huge-line: the document is ${identity.size} bytes, over the ${run.limits.maxJsonBytes}-byte limit; skipped unread`);
-      } else {
-        const text = (await readWhole(handle, identity.size)).toString('utf8');
-        output = await this.parse(run, { source, text });
-        context.summary.chunks += 1;
-        context.summary.bytesRead += identity.size;
-        context.progress.bytesDone += identity.size;
-      }
-      const next: CursorPosition = {
-        sourceId: source.id,
-        plugin: run.adapter.plugin,
-        inode: identity.inode,
-        size: identity.size,
-        mtimeMs: identity.mtimeMs,
-        offset: identity.size,
-        state: output?.state,
-      };
-      // A document is read whole each time, so its warnings start again from zero.
-      const result = await this.commit(run, source, context, { expected: cursor, next, output, warnings, tally: emptyTally(), identity });
-      return result === null ? 'superseded' : 'read';
-    } finally {
-      await handle.close();
-    }
-  }
-
-  // ---- sqlite: the adapter queries the database itself; the host only notices that it changed ----
-
-  private async ingestSqlite(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
-    const seen = await sqliteSignature(run.gate, source.path);
-    if (seen === null) return 'missing';
-    const cursor = run.cursors.get(source.id) ?? null;
-    const ours = cursor !== null && cursor.plugin === run.adapter.plugin ? cursor : null;
-    if (ours !== null && ours.signature === seen.signature) return 'unchanged';
-    let expected = cursor;
-    let state = ours?.state;
-    const tally = ours === null ? emptyTally() : tallyOf(ours);
-    for (let page = 0; page < run.limits.maxSqlitePages; page++) {
-      if (this.aborted(context.options)) break;
-      const output = await this.parse(run, { source, state });
-      context.summary.chunks += 1;
-      // An adapter that pages keeps its position in its state; one whose state did not move is done.
-      const done = sameState(output.state, state) || page === run.limits.maxSqlitePages - 1;
-      const next: CursorPosition = {
-        sourceId: source.id,
-        plugin: run.adapter.plugin,
-        inode: seen.identity.inode,
-        size: seen.identity.size,
-        mtimeMs: seen.identity.mtimeMs,
-        offset: 0,
-        state: output.state,
-        // Only a finished pass records what it saw: a run stopped half-way resumes next time.
-        signature: done ? seen.signature : (ours?.signature ?? null),
-      };
-      const result = await this.commit(run, source, context, { expected, next, output, warnings: { counts: {}, samples: [] }, tally, identity: seen.identity });
-      if (result === null) return 'superseded';
-      expected = result.cursor;
-      state = output.state;
-      if (done) break;
-    }
-    return 'read';
-  }
-
-  /** Prices a parse output, writes it with the cursor in one transaction, then counts and queues hooks. */
-  private async commit(run: AdapterRun, source: IngestSource, context: RunContext, step: CommitStep): Promise<ChunkResult | null> {
-    const { agentType } = run.adapter;
-    const { output, warnings } = step;
-    const deltas = new SessionDeltas(agentType);
-    const records: UsageRecordInput[] = [];
-    const recordSessions = new Map<string, string>();
-    const recordModels = new Map<string, string>();
-    if (output !== null) {
-      addCounts(warnings.counts, output.warnings);
-      warnings.samples.push(...output.samples);
-    }
-    const dropped = (message: string): void => {
-      warnings.counts['invalid-record'] = (warnings.counts['invalid-record'] ?? 0) + 1;
-      if (warnings.samples.length < MAX_WARNING_SAMPLES) warnings.samples.push(`invalid-record: ${message}`);
-    };
-    for (const record of output?.records ?? []) {
-      const recordedAt = Date.parse(record.recordedAt);
-      const sessionId = deltas.idOf(record.sessionId);
-      if (sessionId === null || recordedAt < 0) {
-        dropped(sessionId === null ? `record ${record.dedupKey}: session id too long` : `record ${record.dedupKey}: recordedAt before 1970`);
-        continue;
-      }
-      deltas.addRecord(record.sessionId, recordedAt);
-      // Spelled out rather than spread: object spread costs microseconds a record, seconds a million.
-      const input: UsageRecordInput = {
-        dedupKey: record.dedupKey,
-        sessionId,
-        agentType,
-        model: record.model,
-        provider: record.provider ?? null,
-        inputTokens: record.inputTokens,
-        outputTokens: record.outputTokens,
-        cacheWriteTokens: record.cacheWriteTokens,
-        cacheWrite1hTokens: record.cacheWrite1hTokens ?? 0,
-        cacheReadTokens: record.cacheReadTokens,
-        reasoningTokens: record.reasoningTokens,
-        costUsd: 0,
-        costSource: 'calculated',
-        recordedAt,
-        flags: record.flags,
-      };
-      const priced = this.options.pricer.price(input, record.costUsd);
-      if (priced.unknownModel !== undefined) context.unknownModels.add(priced.unknownModel);
-      input.costUsd = priced.costUsd;
-      input.costSource = priced.costSource;
-      records.push(input);
-      recordSessions.set(record.dedupKey, record.sessionId);
-      recordModels.set(record.dedupKey, record.model);
-    }
-    for (const session of output?.sessions ?? []) {
-      if (!deltas.addEvent(session)) dropped(`session ${session.sessionId}: id too long`);
-    }
-    step.tally.warnings += totalOf(warnings.counts);
-    addCounts(step.tally.kinds, warnings.counts);
-
-    const listening = (this.options.hookBus?.handlers('CostRecorded').length ?? 0) > 0;
-    const now = this.now();
-    const result = await writeChunk(this.options.database, {
-      expected: step.expected,
-      next: { ...step.next, warnings: step.tally.warnings, warningKinds: { ...step.tally.kinds } as Record<string, number> },
-      records,
-      conflict: source.conflict ?? 'ignore',
-      sessions: deltas.values(),
-      now,
-      fallbackTime: step.identity.mtimeMs,
-      measureCostChanges: listening,
-    });
-    if (result === null) {
-      this.log.debug({ plugin: run.adapter.plugin, source: source.id }, 'another ingest moved this cursor first; leaving the source to it');
-      return null;
-    }
-    run.cursors.set(source.id, result.cursor);
-    const { summary } = context;
-    summary.records.inserted += result.upsert.inserted;
-    summary.records.updated += result.upsert.updated;
-    summary.records.unchanged += result.upsert.unchanged;
-    context.progress.recordsWritten += result.upsert.inserted + result.upsert.updated;
-    this.noteWarnings(run, source, warnings, context);
-
-    for (const session of result.sessions) {
-      if (session.previousStatus === null) {
-        summary.sessions.created += 1;
-        this.emit('SessionStart', {
-          sessionId: session.externalId,
-          agentType: session.agentType,
-          ...(session.projectPath ? { projectPath: session.projectPath } : {}),
-          startedAt: new Date(session.startedAt).toISOString(),
-        });
-      } else {
-        summary.sessions.updated += 1;
-        if (session.previousStatus === 'active' && session.status !== 'active') {
-          summary.sessions.ended += 1;
-          this.emit('SessionEnd', { sessionId: session.externalId, agentType: session.agentType, endedAt: new Date(now).toISOString(), status: session.status });
-        }
-      }
-    }
-    this.emitCostRecorded(agentType, result.costChanges, recordSessions, recordModels);
-    return result;
-  }
-
-  /** One CostRecorded per session per chunk, for the records the chunk actually added or grew. */
-  private emitCostRecorded(agentType: string, changes: Map<string, number>, sessions: Map<string, string>, models: Map<string, string>): void {
-    if (changes.size === 0) return;
-    const bySession = new Map<string, { costUsd: number; models: Map<string, number> }>();
-    for (const [key, cost] of changes) {
-      const sessionId = sessions.get(key);
-      const model = models.get(key);
-      if (sessionId === undefined || model === undefined) continue;
-      let entry = bySession.get(sessionId);
-      if (entry === undefined) {
-        entry = { costUsd: 0, models: new Map() };
-        bySession.set(sessionId, entry);
-      }
-      entry.costUsd += cost;
-      entry.models.set(model, (entry.models.get(model) ?? 0) + cost);
-    }
-    for (const [sessionId, entry] of bySession) {
-      // The payload names one model: the one that cost the most in this chunk.
-      let model = '';
-      let most = -Infinity;
-      for (const [name, cost] of entry.models) {
-        if (cost > most) {
-          most = cost;
-          model = name;
-        }
-      }
-      this.emit('CostRecorded', { sessionId, agentType, model, costUsd: entry.costUsd });
-    }
-  }
-
-  private noteWarnings(run: AdapterRun, source: IngestSource, chunk: ChunkWarnings, context: RunContext): void {
-    if (totalOf(chunk.counts) === 0) return;
-    let entry = context.warningsBySource.get(source.id);
-    if (entry === undefined) {
-      entry = { plugin: run.adapter.plugin, agentType: run.adapter.agentType, sourceId: source.id, path: source.path, counts: {}, samples: [] };
-      context.warningsBySource.set(source.id, entry);
-    }
-    addCounts(entry.counts, chunk.counts);
-    for (const sample of chunk.samples) if (entry.samples.length < MAX_WARNING_SAMPLES) entry.samples.push(sample);
-  }
-
   /** Sessions nobody wrote to for 30 minutes stop being active; agents with active sessions are `active`. */
   private async afterRun(runs: AdapterRun[], context: RunContext): Promise<void> {
     const now = this.now();
     try {
       for (const stale of await retireStaleSessions(this.options.database.knex, now)) {
         context.summary.sessions.ended += 1;
-        this.emit('SessionEnd', { sessionId: stale.externalId, agentType: stale.agentType, endedAt: new Date(stale.endedAt).toISOString(), status: stale.status });
+        this.hooks.emit('SessionEnd', { sessionId: stale.externalId, agentType: stale.agentType, endedAt: new Date(stale.endedAt).toISOString(), status: stale.status });
       }
       const rows = (await this.options.database
         .knex('sessions')
@@ -866,17 +448,5 @@ export class IngestionEngine {
     } catch (error) {
       this.log.warn({ err: errorMessage(error) }, 'could not update session and agent statuses after the ingest');
     }
-  }
-
-  /** Hooks run after the commit, in order, without holding up the ingest; a run waits for its own before it resolves. */
-  private emit<H extends 'SessionStart' | 'SessionEnd' | 'CostRecorded' | 'AgentDiscovered'>(hook: H, payload: HookPayloads[H]): void {
-    const bus = this.options.hookBus;
-    if (bus === undefined || bus.handlers(hook).length === 0) return;
-    this.hookQueue = this.hookQueue
-      .then(() => bus.emitParallel(hook, payload as HookPayload<H>))
-      .then(
-        () => undefined,
-        (error: unknown) => this.log.warn({ hook, err: errorMessage(error) }, 'an ingest hook failed'),
-      );
   }
 }

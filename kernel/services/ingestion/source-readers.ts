@@ -1,0 +1,204 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { IngestSource } from '../../../sdk/src/kinds/adapter';
+import { checkParseOutput, type CheckedParseOutput } from './adapter-output';
+import type { ChunkCommitter } from './chunk-committer';
+import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPosition, type IngestOptions, type RunContext, type SourceOutcome } from './ingest-run';
+import { readJsonlChunk, type JsonlChunk } from './jsonl-chunks';
+import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, type FileIdentity } from './source-files';
+
+/** A jsonl chunk read and parsed, waiting to be written. */
+interface PreparedChunk {
+  chunk: JsonlChunk;
+  output: CheckedParseOutput | null;
+  warnings: ChunkWarnings;
+  next: CursorPosition;
+}
+
+function sameState(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The read half of ingestion, one method per source kind: what is new since the cursor goes to
+ * the adapter's `parse`, and each result to the committer. Each returns how the source fared.
+ */
+export class SourceReaders {
+  constructor(
+    private readonly committer: ChunkCommitter,
+    private readonly aborted: (options: IngestOptions) => boolean,
+    private readonly log: Logger,
+  ) {}
+
+  private async parse(run: AdapterRun, input: Record<string, unknown>): Promise<CheckedParseOutput> {
+    return checkParseOutput(run.adapter.plugin, run.adapter.agentType, await run.sandbox.invoke('parse', [input]));
+  }
+
+  // ---- jsonl: only the bytes after the cursor, a bounded chunk at a time ----
+
+  async jsonl(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
+    const opened = await openSourceFile(run.gate, source.path);
+    if (opened === null) return 'missing';
+    const { handle, identity } = opened;
+    try {
+      const cursor = run.cursors.get(source.id) ?? null;
+      let restart = cursor === null || cursor.plugin !== run.adapter.plugin || cursor.inode !== identity.inode || identity.size < cursor.offset;
+      if (!restart && cursor !== null && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs) return 'unchanged';
+      // Same inode, not shorter: still the same bytes before the offset, or rewritten in place?
+      if (!restart && cursor !== null && !(await tailStillMatches(handle, cursor.offset, cursor.tail))) restart = true;
+      if (restart && cursor !== null) this.log.debug({ plugin: run.adapter.plugin, source: source.id }, 'source truncated or replaced; reading it again from the start');
+
+      let expected = cursor;
+      let offset = restart || cursor === null ? 0 : cursor.offset;
+      const state = restart || cursor === null ? undefined : cursor.state;
+      const tally = restart || cursor === null ? emptyTally() : tallyOf(cursor);
+      // Read-ahead: while one chunk is being written (SQLite writes block this thread), the
+      // adapter already parses the next one in its isolate's thread.
+      let pending: Promise<PreparedChunk | null> | null = this.prepareJsonlChunk(run, source, handle, identity, offset, state, true, context);
+      try {
+        while (pending !== null) {
+          const prepared: PreparedChunk | null = await pending;
+          pending = null;
+          if (prepared === null) break;
+          const { chunk } = prepared;
+          if (!chunk.eof && !this.aborted(context.options)) {
+            pending = this.prepareJsonlChunk(run, source, handle, identity, chunk.nextOffset, prepared.next.state, false, context);
+          }
+          const result = await this.committer.commit(run, source, context, { expected, next: prepared.next, output: prepared.output, warnings: prepared.warnings, tally, identity });
+          if (result === null) return 'superseded';
+          expected = result.cursor;
+          context.summary.bytesRead += chunk.nextOffset - offset;
+          context.progress.bytesDone += chunk.nextOffset - offset;
+          offset = chunk.nextOffset;
+          if (chunk.eof) break;
+          context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
+        }
+      } finally {
+        // Never close the file under a read-ahead still in flight (its result is dropped).
+        await pending?.catch(() => undefined);
+      }
+      return 'read';
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * Reads the next chunk after `offset` and has the adapter parse it; `null` when nothing
+   * complete follows (except on the first read, which records the file as seen).
+   */
+  private async prepareJsonlChunk(
+    run: AdapterRun,
+    source: IngestSource,
+    handle: FileHandle,
+    identity: FileIdentity,
+    offset: number,
+    state: unknown,
+    first: boolean,
+    context: RunContext,
+  ): Promise<PreparedChunk | null> {
+    if (this.aborted(context.options)) return null;
+    const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains);
+    if (chunk.nextOffset === offset && !first) return null;
+    const warnings: ChunkWarnings = { counts: {}, samples: [] };
+    if (chunk.hugeLines > 0) {
+      warnings.counts['huge-line'] = chunk.hugeLines;
+      warnings.samples.push(`huge-line: ${chunk.hugeLines} line(s) over ${run.limits.maxLineBytes} bytes skipped unread`);
+    }
+    let output: CheckedParseOutput | null = null;
+    if (chunk.lines.length > 0) {
+      output = await this.parse(run, { source, lines: chunk.lines, offset: chunk.firstLineOffset, state });
+      context.summary.chunks += 1;
+    }
+    const next: CursorPosition = {
+      sourceId: source.id,
+      plugin: run.adapter.plugin,
+      inode: identity.inode,
+      // Until the pass reaches the end, the cursor claims only the bytes it consumed: a run
+      // killed between chunks must not leave a cursor that looks like the whole file.
+      size: chunk.eof ? identity.size : chunk.nextOffset,
+      mtimeMs: identity.mtimeMs,
+      offset: chunk.nextOffset,
+      state: output === null ? state : output.state,
+      tail: await tailFingerprint(handle, chunk.nextOffset),
+    };
+    return { chunk, output, warnings, next };
+  }
+
+  // ---- json: the whole document, again whenever it changed ----
+
+  async json(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
+    const opened = await openSourceFile(run.gate, source.path);
+    if (opened === null) return 'missing';
+    const { handle, identity } = opened;
+    try {
+      const cursor = run.cursors.get(source.id) ?? null;
+      const same =
+        cursor !== null && cursor.plugin === run.adapter.plugin && cursor.inode === identity.inode && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs;
+      if (same) return 'unchanged';
+      const warnings: ChunkWarnings = { counts: {}, samples: [] };
+      let output: CheckedParseOutput | null = null;
+      if (identity.size > run.limits.maxJsonBytes) {
+        warnings.counts['huge-line'] = 1;
+        warnings.samples.push(`huge-line: the document is ${identity.size} bytes, over the ${run.limits.maxJsonBytes}-byte limit; skipped unread`);
+      } else {
+        const text = (await readWhole(handle, identity.size)).toString('utf8');
+        output = await this.parse(run, { source, text });
+        context.summary.chunks += 1;
+        context.summary.bytesRead += identity.size;
+        context.progress.bytesDone += identity.size;
+      }
+      const next: CursorPosition = {
+        sourceId: source.id,
+        plugin: run.adapter.plugin,
+        inode: identity.inode,
+        size: identity.size,
+        mtimeMs: identity.mtimeMs,
+        offset: identity.size,
+        state: output?.state,
+      };
+      // A document is read whole each time, so its warnings start again from zero.
+      const result = await this.committer.commit(run, source, context, { expected: cursor, next, output, warnings, tally: emptyTally(), identity });
+      return result === null ? 'superseded' : 'read';
+    } finally {
+      await handle.close();
+    }
+  }
+
+  // ---- sqlite: the adapter queries the database itself; the host only notices that it changed ----
+
+  async sqlite(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
+    const seen = await sqliteSignature(run.gate, source.path);
+    if (seen === null) return 'missing';
+    const cursor = run.cursors.get(source.id) ?? null;
+    const ours = cursor !== null && cursor.plugin === run.adapter.plugin ? cursor : null;
+    if (ours !== null && ours.signature === seen.signature) return 'unchanged';
+    let expected = cursor;
+    let state = ours?.state;
+    const tally = ours === null ? emptyTally() : tallyOf(ours);
+    for (let page = 0; page < run.limits.maxSqlitePages; page++) {
+      if (this.aborted(context.options)) break;
+      const output = await this.parse(run, { source, state });
+      context.summary.chunks += 1;
+      // An adapter that pages keeps its position in its state; one whose state did not move is done.
+      const done = sameState(output.state, state) || page === run.limits.maxSqlitePages - 1;
+      const next: CursorPosition = {
+        sourceId: source.id,
+        plugin: run.adapter.plugin,
+        inode: seen.identity.inode,
+        size: seen.identity.size,
+        mtimeMs: seen.identity.mtimeMs,
+        offset: 0,
+        state: output.state,
+        // Only a finished pass records what it saw: a run stopped half-way resumes next time.
+        signature: done ? seen.signature : (ours?.signature ?? null),
+      };
+      const result = await this.committer.commit(run, source, context, { expected, next, output, warnings: { counts: {}, samples: [] }, tally, identity: seen.identity });
+      if (result === null) return 'superseded';
+      expected = result.cursor;
+      state = output.state;
+      if (done) break;
+    }
+    return 'read';
+  }
+}
