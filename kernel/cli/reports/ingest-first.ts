@@ -81,7 +81,9 @@ export async function ingestFirst(
   const bar = new ProgressBar(progressStream);
   try {
     kernel = await Kernel.boot({ config: context.config, logger: context.logger, database });
-    const summary = await kernel.ingest({ agentTypes, onProgress: (progress) => bar.update(progressStateOf(progress)) });
+    // Progress costs the engine a stat of every source up front: only asked for when a bar is drawn.
+    const onProgress = bar.enabled ? (progress: IngestProgress): void => bar.update(progressStateOf(progress)) : undefined;
+    const summary = await kernel.ingest({ agentTypes, onProgress });
     return summariseIngest(summary);
   } catch (error) {
     return {

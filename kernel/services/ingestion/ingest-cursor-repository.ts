@@ -147,12 +147,6 @@ function toCursor(row: Record<string, unknown>, logger: Logger | undefined): Ing
   };
 }
 
-// SQLite: SQLITE_CONSTRAINT_PRIMARYKEY; PostgreSQL: unique_violation.
-function isDuplicateKey(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
-}
-
 /**
  * The ingest cursors (`ingest_cursors`): one row per source, keyed by source id. Listings are
  * ordered by source id. Writes that race another ingest (a report while `run` is running, two
@@ -207,13 +201,12 @@ export class IngestCursorRepository extends TableRepository<IngestCursor> implem
     const row = toRow({ ...next, updatedAt });
     const operation = `advancing the ingest cursor of ${row.source_id}`;
     if (expected === null) {
-      try {
-        await this.knex(TABLE).insert(row);
-      } catch (error) {
-        if (isDuplicateKey(error)) return null;
-        return storageCall(operation, () => Promise.reject(error));
-      }
-      return toCursor({ ...row }, this.logger);
+      // `do nothing` rather than catching a duplicate key: on PostgreSQL a failed statement
+      // would abort the caller's whole transaction, which may hold other sources' chunks.
+      const inserted = (await storageCall(operation, () =>
+        this.knex(TABLE).insert(row).onConflict('source_id').ignore().returning('source_id'),
+      )) as unknown[];
+      return inserted.length === 1 ? toCursor({ ...row }, this.logger) : null;
     }
     const changed = await storageCall(operation, () =>
       this.knex(TABLE).where({ source_id: expected.sourceId, updated_at: expected.updatedAt, offset: expected.offset }).update(row),

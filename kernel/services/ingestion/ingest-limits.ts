@@ -2,9 +2,9 @@ import type { SandboxLimits } from '../../../sandbox/isolate';
 
 /** How much one ingest step may read and hand an adapter at once. */
 export interface IngestLimits {
-  /** Bytes of complete lines handed to one `parse` call (one transaction). */
+  /** Bytes of complete lines handed to one `parse` call. */
   chunkBytes: number;
-  /** Lines handed to one `parse` call. */
+  /** Lines handed to one `parse` call; also the most lines (of one or many chunks) one transaction commits. */
   chunkLines: number;
   /**
    * The longest jsonl line handed to an adapter, newline excluded. Longer lines (Claude's
@@ -20,6 +20,15 @@ export interface IngestLimits {
   readBufferBytes: number;
   /** `parse` calls on one changed sqlite source in one run (the adapter pages with its state). */
   maxSqlitePages: number;
+  /**
+   * Sources of one adapter read at once: while the adapter parses one, the host reads others
+   * and commits what is parsed, many small sources to one transaction.
+   */
+  sourcesInFlight: number;
+  /** Bytes of source data one run holds read and not yet parsed, over all its sources. */
+  bytesInFlight: number;
+  /** The longest a parsed chunk waits for more to share its transaction (fewer than `chunkLines` lines queued). */
+  commitDelayMs: number;
 }
 
 const MiB = 1024 * 1024;
@@ -32,6 +41,9 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
   maxJsonBytes: 8 * MiB,
   readBufferBytes: 1 * MiB,
   maxSqlitePages: 1_000,
+  sourcesInFlight: 16,
+  bytesInFlight: 32 * MiB,
+  commitDelayMs: 1_000,
 });
 
 /**

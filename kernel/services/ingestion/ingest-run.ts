@@ -6,6 +6,8 @@ import type { CheckedParseOutput } from './adapter-output';
 import type { IngestCursor, IngestCursorInput } from './ingest-cursor-repository';
 import type { IngestLimits } from './ingest-limits';
 import type { IngestProgress, IngestSummary, SourceWarnings, WarningCounts } from './ingest-summary';
+import type { ByteBudget } from './byte-budget';
+import type { SourceChain } from './chunk-writer';
 import type { FileIdentity } from './source-files';
 
 /**
@@ -70,6 +72,8 @@ export interface AdapterRun {
 
 export interface RunContext {
   summary: IngestRunSummary;
+  /** Bytes of source data read and not yet committed, over every adapter of the run. */
+  budget: ByteBudget;
   unknownModels: Set<string>;
   progress: IngestProgress;
   options: IngestOptions;
@@ -92,16 +96,24 @@ export interface SourceTally {
 export type CursorPosition = Omit<IngestCursorInput, 'warnings' | 'warningKinds'>;
 
 export interface CommitStep {
-  expected: IngestCursor | null;
+  /** The source's pass: where its cursor stands in the writer. */
+  chain: SourceChain;
   next: CursorPosition;
   output: CheckedParseOutput | null;
   /** Host-side warnings of this chunk; the adapter's and the dropped records' are added to it. */
   warnings: ChunkWarnings;
   tally: SourceTally;
   identity: FileIdentity;
+  /** Lines read for this step (what bounds a transaction's size). */
+  lines: number;
 }
 
 export type SourceOutcome = 'read' | 'unchanged' | 'missing' | 'superseded';
+
+/** Bytes of one source read in this run (sources are read several at once). */
+export interface SourceBytes {
+  bytes: number;
+}
 
 export const emptyTally = (): SourceTally => ({ warnings: 0, kinds: {} });
 export const tallyOf = (cursor: IngestCursor): SourceTally => ({ warnings: cursor.warnings, kinds: { ...cursor.warningKinds } });

@@ -14,12 +14,13 @@ import { ChunkCommitter } from './chunk-committer';
 import { IngestCursorRepository } from './ingest-cursor-repository';
 import { IngestHooks } from './ingest-hooks';
 import { DEFAULT_INGEST_LIMITS, limitsForSandbox, type IngestLimits } from './ingest-limits';
-import type { AdapterRun, AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOptions, IngestRunSummary, PlannedSource, RunContext } from './ingest-run';
+import type { AdapterRun, AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOptions, IngestRunSummary, PlannedSource, RunContext, SourceBytes, SourceOutcome } from './ingest-run';
 import { emptySummary, totalOf } from './ingest-summary';
 import type { WatchTarget, WatchTargets } from './ingestion-watcher';
 import { retireStaleSessions } from './session-merge';
 import { openSourceFile } from './source-files';
 import { SourceReaders } from './source-readers';
+import { ByteBudget } from './byte-budget';
 import type { UsagePricer } from './usage-pricer';
 
 export type { AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOptions, IngestRunSummary } from './ingest-run';
@@ -62,6 +63,7 @@ export class IngestionEngine {
   private nextOptions?: IngestOptions;
   private readonly hooks: IngestHooks;
   private readonly readers: SourceReaders;
+  private readonly committer: ChunkCommitter;
   private readonly stopController = new AbortController();
   private targets: WatchTargets = { roots: [], directories: [] };
   /** Each adapter's last listing, by plugin; and by source id and path, who listed it. */
@@ -76,8 +78,8 @@ export class IngestionEngine {
     this.now = options.now ?? Date.now;
     this.log = options.logger.child({ component: 'ingestion' });
     this.hooks = new IngestHooks(options.hookBus, this.log);
-    const committer = new ChunkCommitter(options.database, options.pricer, this.hooks, this.log, this.now);
-    this.readers = new SourceReaders(committer, (ingest) => this.aborted(ingest), this.log);
+    this.committer = new ChunkCommitter(options.database, options.pricer, this.hooks, this.log, this.now, this.limits);
+    this.readers = new SourceReaders(this.committer, (ingest) => this.aborted(ingest), this.log);
   }
 
   /** Ingests what is new in every adapter's sources. Never rejects for a plugin or source problem. */
@@ -178,6 +180,7 @@ export class IngestionEngine {
     const started = performance.now();
     const context: RunContext = {
       summary: { ...emptySummary(), aborted: false },
+      budget: new ByteBudget(this.limits.bytesInFlight),
       unknownModels: new Set(),
       progress: { sourcesTotal: 0, sourcesDone: 0, bytesTotal: 0, bytesDone: 0, recordsWritten: 0 },
       options,
@@ -214,7 +217,10 @@ export class IngestionEngine {
     await this.hooks.drained();
     summary.aborted = this.aborted(options);
     summary.adapters.sort((a, b) => a.agentType.localeCompare(b.agentType));
-    summary.errors.sort((a, b) => a.agentType.localeCompare(b.agentType));
+    // Sources are read several at once: their errors are put back in listing order.
+    const position = new Map(runs.flatMap((run) => run.sources.map(({ source }, index) => [source.id, index] as const)));
+    const rank = (error: { sourceId?: string }): number => (error.sourceId === undefined ? -1 : (position.get(error.sourceId) ?? -1));
+    summary.errors.sort((a, b) => a.agentType.localeCompare(b.agentType) || rank(a) - rank(b));
     summary.warnings = [...context.warningsBySource.values()].filter((warnings) => totalOf(warnings.counts) > 0);
     summary.unknownModels = [...context.unknownModels].sort();
     summary.durationMs = Math.round(performance.now() - started);
@@ -379,37 +385,61 @@ export class IngestionEngine {
     }
   }
 
+  /**
+   * Reads an adapter's sources, `sourcesInFlight` at a time: a source's slot is free again once
+   * it is read through and its chunks are queued for their transactions; how it fared is counted
+   * when they are committed.
+   */
   private async ingestAdapter(run: AdapterRun, context: RunContext): Promise<void> {
-    for (let index = 0; index < run.sources.length; index++) {
-      if (this.aborted(context.options)) return;
-      const { source, pendingBytes } = run.sources[index] as PlannedSource;
-      if (run.sandbox.disposed) {
-        const left = run.sources.length - index;
-        context.summary.sources.failed += left;
-        context.summary.errors.push({
-          plugin: run.adapter.plugin,
-          agentType: run.adapter.agentType,
-          code: ErrorCodes.SANDBOX_DISPOSED,
-          message: `adapter ${run.adapter.plugin} stopped during the ingest; ${left} of its sources were not read`,
-        });
-        return;
+    let next = 0;
+    const settling: Array<Promise<void>> = [];
+    const worker = async (): Promise<void> => {
+      while (next < run.sources.length) {
+        if (this.aborted(context.options)) return;
+        const index = next++;
+        if (run.sandbox.disposed) {
+          const left = run.sources.length - index;
+          next = run.sources.length;
+          context.summary.sources.failed += left;
+          context.summary.errors.push({
+            plugin: run.adapter.plugin,
+            agentType: run.adapter.agentType,
+            code: ErrorCodes.SANDBOX_DISPOSED,
+            message: `adapter ${run.adapter.plugin} stopped during the ingest; ${left} of its sources were not read`,
+          });
+          return;
+        }
+        settling.push((await this.ingestSource(run, run.sources[index] as PlannedSource, context)).counted);
       }
-      const bytesBefore = context.progress.bytesDone;
-      try {
-        const outcome =
-          source.kind === 'jsonl'
-            ? await this.readers.jsonl(run, source, context)
-            : source.kind === 'json'
-              ? await this.readers.json(run, source, context)
-              : await this.readers.sqlite(run, source, context);
-        context.summary.sources[outcome] += 1;
-      } catch (error) {
-        this.sourceFailed(run, source, error, context);
-      }
+    };
+    const width = Math.max(1, Math.min(this.limits.sourcesInFlight, run.sources.length));
+    await Promise.all(Array.from({ length: width }, worker));
+    await this.committer.flush();
+    await Promise.all(settling);
+  }
+
+  /** Reads one source through; `counted` settles once its chunks are committed and it is counted. */
+  private async ingestSource(run: AdapterRun, { source, pendingBytes }: PlannedSource, context: RunContext): Promise<{ counted: Promise<void> }> {
+    const read: SourceBytes = { bytes: 0 };
+    const done = (outcome: SourceOutcome | { error: unknown }): void => {
+      if (typeof outcome === 'string') context.summary.sources[outcome] += 1;
+      else this.sourceFailed(run, source, outcome.error, context);
       // Keep the total honest when a source held more or less than its stat promised.
-      context.progress.bytesTotal += context.progress.bytesDone - bytesBefore - pendingBytes;
+      context.progress.bytesTotal += read.bytes - pendingBytes;
       context.progress.sourcesDone += 1;
       context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
+    };
+    try {
+      const reading =
+        source.kind === 'jsonl'
+          ? await this.readers.jsonl(run, source, context, read)
+          : source.kind === 'json'
+            ? await this.readers.json(run, source, context, read)
+            : await this.readers.sqlite(run, source, context);
+      return { counted: reading.settled.then(done, (error: unknown) => done({ error })) };
+    } catch (error) {
+      done({ error });
+      return { counted: Promise.resolve() };
     }
   }
 

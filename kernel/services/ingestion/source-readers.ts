@@ -2,12 +2,14 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { IngestSource } from '../../../sdk/src/kinds/adapter';
 import { checkParseOutput, type CheckedParseOutput } from './adapter-output';
-import type { ChunkCommitter } from './chunk-committer';
-import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPosition, type IngestOptions, type RunContext, type SourceOutcome } from './ingest-run';
+import type { ChunkCommitter, QueuedCommit } from './chunk-committer';
+import type { SourceChain } from './chunk-writer';
+import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPosition, type IngestOptions, type RunContext, type SourceBytes, type SourceOutcome } from './ingest-run';
 import { readJsonlChunk, type JsonlChunk } from './jsonl-chunks';
+import type { IngestCursor } from './ingest-cursor-repository';
 import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, type FileIdentity } from './source-files';
 
-/** A jsonl chunk read and parsed, waiting to be written. */
+/** A jsonl chunk read and parsed, waiting to be handed to the committer. */
 interface PreparedChunk {
   chunk: JsonlChunk;
   output: CheckedParseOutput | null;
@@ -20,8 +22,61 @@ function sameState(a: unknown, b: unknown): boolean {
 }
 
 /**
+ * A source read through, its chunks handed to the committer: `settled` resolves to how it fared
+ * once the last of them is committed (and rejects when one failed to be written).
+ */
+export interface SourceReading {
+  settled: Promise<SourceOutcome>;
+}
+
+const settledAs = (outcome: SourceOutcome): SourceReading => ({ settled: Promise.resolve(outcome) });
+
+/** One pass over a source: its chain in the committer and the commits of its chunks. */
+class SourcePass {
+  readonly chain: SourceChain;
+  private readonly commits: Array<Promise<boolean>> = [];
+  private failure: { error: unknown } | undefined;
+
+  constructor(cursor: IngestCursor | null) {
+    this.chain = { cursor, stopped: null };
+  }
+
+  /** Counts a queued chunk; `committed` runs when its transaction committed it. */
+  add(queued: QueuedCommit, committed: () => void): void {
+    this.commits.push(
+      queued.done.then(
+        (result) => {
+          if (result === null) return false;
+          committed();
+          return true;
+        },
+        (error: unknown) => {
+          this.failure ??= { error };
+          return false;
+        },
+      ),
+    );
+  }
+
+  /** Nothing more of this pass will be written: stop reading it. */
+  get stopped(): boolean {
+    return this.chain.stopped !== null;
+  }
+
+  reading(): SourceReading {
+    return {
+      settled: Promise.all(this.commits).then((written) => {
+        if (this.failure !== undefined) throw this.failure.error;
+        return written.every(Boolean) ? 'read' : 'superseded';
+      }),
+    };
+  }
+}
+
+/**
  * The read half of ingestion, one method per source kind: what is new since the cursor goes to
- * the adapter's `parse`, and each result to the committer. Each returns how the source fared.
+ * the adapter's `parse`, and each result to the committer. Each resolves once the source is read
+ * through (its chunks queued for their transactions), with how it fared to come.
  */
 export class SourceReaders {
   constructor(
@@ -36,24 +91,24 @@ export class SourceReaders {
 
   // ---- jsonl: only the bytes after the cursor, a bounded chunk at a time ----
 
-  async jsonl(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
+  async jsonl(run: AdapterRun, source: IngestSource, context: RunContext, read: SourceBytes): Promise<SourceReading> {
     const opened = await openSourceFile(run.gate, source.path);
-    if (opened === null) return 'missing';
+    if (opened === null) return settledAs('missing');
     const { handle, identity } = opened;
     try {
       const cursor = run.cursors.get(source.id) ?? null;
       let restart = cursor === null || cursor.plugin !== run.adapter.plugin || cursor.inode !== identity.inode || identity.size < cursor.offset;
-      if (!restart && cursor !== null && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs) return 'unchanged';
+      if (!restart && cursor !== null && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs) return settledAs('unchanged');
       // Same inode, not shorter: still the same bytes before the offset, or rewritten in place?
       if (!restart && cursor !== null && !(await tailStillMatches(handle, cursor.offset, cursor.tail))) restart = true;
       if (restart && cursor !== null) this.log.debug({ plugin: run.adapter.plugin, source: source.id }, 'source truncated or replaced; reading it again from the start');
 
-      let expected = cursor;
+      const pass = new SourcePass(cursor);
       let offset = restart || cursor === null ? 0 : cursor.offset;
       const state = restart || cursor === null ? undefined : cursor.state;
       const tally = restart || cursor === null ? emptyTally() : tallyOf(cursor);
-      // Read-ahead: while one chunk is being written (SQLite writes block this thread), the
-      // adapter already parses the next one in its isolate's thread.
+      // Read-ahead: while one chunk is being handed over (and written), the adapter already
+      // parses the next one in its isolate's thread.
       let pending: Promise<PreparedChunk | null> | null = this.prepareJsonlChunk(run, source, handle, identity, offset, state, true, context);
       try {
         while (pending !== null) {
@@ -61,23 +116,26 @@ export class SourceReaders {
           pending = null;
           if (prepared === null) break;
           const { chunk } = prepared;
-          if (!chunk.eof && !this.aborted(context.options)) {
+          if (!chunk.eof && !this.aborted(context.options) && !pass.stopped) {
             pending = this.prepareJsonlChunk(run, source, handle, identity, chunk.nextOffset, prepared.next.state, false, context);
           }
-          const result = await this.committer.commit(run, source, context, { expected, next: prepared.next, output: prepared.output, warnings: prepared.warnings, tally, identity });
-          if (result === null) return 'superseded';
-          expected = result.cursor;
-          context.summary.bytesRead += chunk.nextOffset - offset;
-          context.progress.bytesDone += chunk.nextOffset - offset;
+          const step = { chain: pass.chain, next: prepared.next, output: prepared.output, warnings: prepared.warnings, tally, identity, lines: chunk.linesRead + chunk.hugeLines };
+          const bytes = chunk.nextOffset - offset;
+          const { eof } = chunk;
+          pass.add(await this.committer.enqueue(run, source, context, step), () => {
+            context.summary.bytesRead += bytes;
+            context.progress.bytesDone += bytes;
+            read.bytes += bytes;
+            if (!eof) context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
+          });
           offset = chunk.nextOffset;
-          if (chunk.eof) break;
-          context.options.onProgress?.({ ...context.progress, plugin: run.adapter.plugin, sourceId: source.id });
+          if (eof) break;
         }
       } finally {
         // Never close the file under a read-ahead still in flight (its result is dropped).
         await pending?.catch(() => undefined);
       }
-      return 'read';
+      return pass.reading();
     } finally {
       await handle.close();
     }
@@ -85,7 +143,8 @@ export class SourceReaders {
 
   /**
    * Reads the next chunk after `offset` and has the adapter parse it; `null` when nothing
-   * complete follows (except on the first read, which records the file as seen).
+   * complete follows (except on the first read, which records the file as seen). The lines
+   * count against the run's byte budget until they are parsed.
    */
   private async prepareJsonlChunk(
     run: AdapterRun,
@@ -98,6 +157,24 @@ export class SourceReaders {
     context: RunContext,
   ): Promise<PreparedChunk | null> {
     if (this.aborted(context.options)) return null;
+    const release = await context.budget.take(Math.min(run.limits.chunkBytes, Math.max(0, identity.size - offset)));
+    try {
+      return await this.readAndParse(run, source, handle, identity, offset, state, first, context);
+    } finally {
+      release();
+    }
+  }
+
+  private async readAndParse(
+    run: AdapterRun,
+    source: IngestSource,
+    handle: FileHandle,
+    identity: FileIdentity,
+    offset: number,
+    state: unknown,
+    first: boolean,
+    context: RunContext,
+  ): Promise<PreparedChunk | null> {
     const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains);
     if (chunk.nextOffset === offset && !first) return null;
     const warnings: ChunkWarnings = { counts: {}, samples: [] };
@@ -122,31 +199,36 @@ export class SourceReaders {
       state: output === null ? state : output.state,
       tail: await tailFingerprint(handle, chunk.nextOffset),
     };
+    // The lines are no longer needed once parsed.
+    chunk.lines = [];
     return { chunk, output, warnings, next };
   }
 
   // ---- json: the whole document, again whenever it changed ----
 
-  async json(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
+  async json(run: AdapterRun, source: IngestSource, context: RunContext, read: SourceBytes): Promise<SourceReading> {
     const opened = await openSourceFile(run.gate, source.path);
-    if (opened === null) return 'missing';
+    if (opened === null) return settledAs('missing');
     const { handle, identity } = opened;
     try {
       const cursor = run.cursors.get(source.id) ?? null;
       const same =
         cursor !== null && cursor.plugin === run.adapter.plugin && cursor.inode === identity.inode && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs;
-      if (same) return 'unchanged';
+      if (same) return settledAs('unchanged');
       const warnings: ChunkWarnings = { counts: {}, samples: [] };
       let output: CheckedParseOutput | null = null;
       if (identity.size > run.limits.maxJsonBytes) {
         warnings.counts['huge-line'] = 1;
         warnings.samples.push(`huge-line: the document is ${identity.size} bytes, over the ${run.limits.maxJsonBytes}-byte limit; skipped unread`);
       } else {
-        const text = (await readWhole(handle, identity.size)).toString('utf8');
-        output = await this.parse(run, { source, text });
+        const release = await context.budget.take(identity.size);
+        try {
+          const text = (await readWhole(handle, identity.size)).toString('utf8');
+          output = await this.parse(run, { source, text });
+        } finally {
+          release();
+        }
         context.summary.chunks += 1;
-        context.summary.bytesRead += identity.size;
-        context.progress.bytesDone += identity.size;
       }
       const next: CursorPosition = {
         sourceId: source.id,
@@ -157,9 +239,16 @@ export class SourceReaders {
         offset: identity.size,
         state: output?.state,
       };
+      const pass = new SourcePass(cursor);
       // A document is read whole each time, so its warnings start again from zero.
-      const result = await this.committer.commit(run, source, context, { expected: cursor, next, output, warnings, tally: emptyTally(), identity });
-      return result === null ? 'superseded' : 'read';
+      const step = { chain: pass.chain, next, output, warnings, tally: emptyTally(), identity, lines: output?.records.length ?? 0 };
+      const bytes = output === null ? 0 : identity.size;
+      pass.add(await this.committer.enqueue(run, source, context, step), () => {
+        context.summary.bytesRead += bytes;
+        context.progress.bytesDone += bytes;
+        read.bytes += bytes;
+      });
+      return pass.reading();
     } finally {
       await handle.close();
     }
@@ -167,17 +256,17 @@ export class SourceReaders {
 
   // ---- sqlite: the adapter queries the database itself; the host only notices that it changed ----
 
-  async sqlite(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceOutcome> {
+  async sqlite(run: AdapterRun, source: IngestSource, context: RunContext): Promise<SourceReading> {
     const seen = await sqliteSignature(run.gate, source.path);
-    if (seen === null) return 'missing';
+    if (seen === null) return settledAs('missing');
     const cursor = run.cursors.get(source.id) ?? null;
     const ours = cursor !== null && cursor.plugin === run.adapter.plugin ? cursor : null;
-    if (ours !== null && ours.signature === seen.signature) return 'unchanged';
-    let expected = cursor;
+    if (ours !== null && ours.signature === seen.signature) return settledAs('unchanged');
+    const pass = new SourcePass(cursor);
     let state = ours?.state;
     const tally = ours === null ? emptyTally() : tallyOf(ours);
     for (let page = 0; page < run.limits.maxSqlitePages; page++) {
-      if (this.aborted(context.options)) break;
+      if (this.aborted(context.options) || pass.stopped) break;
       const output = await this.parse(run, { source, state });
       context.summary.chunks += 1;
       // An adapter that pages keeps its position in its state; one whose state did not move is done.
@@ -193,12 +282,11 @@ export class SourceReaders {
         // Only a finished pass records what it saw: a run stopped half-way resumes next time.
         signature: done ? seen.signature : (ours?.signature ?? null),
       };
-      const result = await this.committer.commit(run, source, context, { expected, next, output, warnings: { counts: {}, samples: [] }, tally, identity: seen.identity });
-      if (result === null) return 'superseded';
-      expected = result.cursor;
+      const step = { chain: pass.chain, next, output, warnings: { counts: {}, samples: [] }, tally, identity: seen.identity, lines: output.records.length };
+      pass.add(await this.committer.enqueue(run, source, context, step), () => undefined);
       state = output.state;
       if (done) break;
     }
-    return 'read';
+    return pass.reading();
   }
 }
