@@ -31,16 +31,20 @@ interface ExecEntry {
   absolute: string | null;
 }
 
+/** How long the real paths of a gate's roots are reused before they are resolved again. */
+export const ROOT_RESOLUTION_TTL_MS = 1_000;
+
 const VERB: Readonly<Record<PathPermission, string>> = { 'fs.read': 'read', 'fs.write': 'write', sqlite: 'open' };
 
 /**
  * Decides every capability call of one plugin against its manifest permissions. Deny by
  * default: an absent key grants nothing.
  *
- * Path roots are expanded once (the environment is the kernel's, fixed at start) but their
- * symlinks are resolved on every check, so a root created or re-pointed later is judged by
- * where it points now. Callers must open the real path a check returns, never the string the
- * plugin sent, and should open it through {@link openFile}, which re-verifies the opened file.
+ * Path roots are expanded once (the environment is the kernel's, fixed at start); their
+ * symlinks are resolved again once the last resolution is a second old, so a root created or
+ * re-pointed later is judged by where it points then. Callers must open the real path a check
+ * returns, never the string the plugin sent, and should open it through {@link openFile},
+ * which re-verifies the opened file.
  */
 export class PermissionGate {
   readonly plugin: string;
@@ -51,6 +55,7 @@ export class PermissionGate {
   private readonly dataKinds: ReadonlySet<string>;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly homeDir: string;
+  private readonly resolvedRoots = new Map<PathPermission, { at: number; roots: Promise<string[]> }>();
 
   constructor({ plugin, permissions, env, homeDir }: PermissionGateOptions) {
     this.plugin = plugin;
@@ -88,8 +93,29 @@ export class PermissionGate {
 
   /** True when an already-resolved real path lies under one of the real roots of `key`. */
   async isAllowedRealPath(key: PathPermission, realPath: string): Promise<boolean> {
-    const roots = await Promise.all(this.pathRoots[key].map(resolveRealPath));
+    const roots = await this.realRoots(key);
     return roots.some((root) => isInside(root, realPath));
+  }
+
+  /**
+   * The real paths of the roots of `key`, resolved again when the last resolution is older
+   * than {@link ROOT_RESOLUTION_TTL_MS}. Resolving them costs a realpath per root (several for
+   * a root that does not exist yet) on every check, which an ingest of thousands of files pays
+   * twice per file; a root re-pointed is seen within the TTL. A stale resolution can only keep
+   * allowing where the root pointed a moment ago: every requested path and every opened file is
+   * still resolved and checked afresh.
+   */
+  private realRoots(key: PathPermission): Promise<string[]> {
+    const now = Date.now();
+    const cached = this.resolvedRoots.get(key);
+    if (cached !== undefined && now - cached.at < ROOT_RESOLUTION_TTL_MS) return cached.roots;
+    const roots = Promise.all(this.pathRoots[key].map(resolveRealPath));
+    const entry = { at: now, roots };
+    this.resolvedRoots.set(key, entry);
+    roots.catch(() => {
+      if (this.resolvedRoots.get(key) === entry) this.resolvedRoots.delete(key);
+    });
+    return roots;
   }
 
   /**
