@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { PermissionGate } from '../permissions';
 import { readDirectoryVerified, statSymlinkTarget } from './directory-reader';
@@ -13,6 +14,9 @@ export interface GlobWalk {
   maxDirectories: number;
   maxEntriesPerDirectory: number;
 }
+
+/** Directories whose listings a walk reads at once. */
+const DIRECTORIES_READ_AT_ONCE = 16;
 
 /** Thrown when a walk would visit more directories than allowed. */
 export class GlobTooWide extends Error {}
@@ -32,25 +36,40 @@ export async function globWalk(gate: PermissionGate, walk: GlobWalk): Promise<st
   let visited = 0;
 
   while (queue.length > 0 && results.length < walk.maxResults) {
-    const dir = queue.shift();
-    if (dir === undefined) break;
-    visited += 1;
-    if (visited > walk.maxDirectories) {
-      throw new GlobTooWide(`the walk would visit more than ${walk.maxDirectories} directories; use a narrower root or pattern`);
-    }
-    const entries = await readDirectoryVerified(gate, dir.real, walk.maxEntriesPerDirectory);
-    for (const entry of entries) {
-      const relative = dir.relative === '' ? entry.name : `${dir.relative}/${entry.name}`;
-      const real = path.join(dir.real, entry.name);
-      if (entry.isDirectory()) {
-        if (dir.depth + 1 < maxDepth) queue.push({ real, relative, depth: dir.depth + 1 });
-        continue;
+    // The next few directories are read at once (each read is a few file system round trips);
+    // they are then taken in queue order, so the walk finds, stops and fails exactly as one
+    // that read them one by one. A read that fails is reported only when its turn comes.
+    const batch = queue.splice(0, DIRECTORIES_READ_AT_ONCE);
+    const listings = batch.map((dir) =>
+      readDirectoryVerified(gate, dir.real, walk.maxEntriesPerDirectory).then(
+        (entries) => ({ entries }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+    for (let index = 0; index < batch.length; index++) {
+      const dir = batch[index] as { real: string; relative: string; depth: number };
+      visited += 1;
+      if (visited > walk.maxDirectories) {
+        throw new GlobTooWide(`the walk would visit more than ${walk.maxDirectories} directories; use a narrower root or pattern`);
       }
-      if (!matches(relative)) continue;
-      const isFile = entry.isFile() || (entry.isSymbolicLink() && (await statSymlinkTarget(gate, real))?.isFile === true);
-      if (isFile) results.push(path.join(walk.reportedRoot, ...relative.split('/')));
+      const listing = await (listings[index] as Promise<{ entries: Dirent[] } | { error: unknown }>);
+      if ('error' in listing) throw listing.error;
+      for (const entry of listing.entries) {
+        const relative = dir.relative === '' ? entry.name : `${dir.relative}/${entry.name}`;
+        const real = path.join(dir.real, entry.name);
+        if (entry.isDirectory()) {
+          if (dir.depth + 1 < maxDepth) queue.push({ real, relative, depth: dir.depth + 1 });
+          continue;
+        }
+        if (!matches(relative)) continue;
+        const isFile = entry.isFile() || (entry.isSymbolicLink() && (await statSymlinkTarget(gate, real))?.isFile === true);
+        if (isFile) results.push(path.join(walk.reportedRoot, ...relative.split('/')));
+        if (results.length >= walk.maxResults) break;
+      }
       if (results.length >= walk.maxResults) break;
     }
+    // Reads started for directories the walk did not get to must not fail unobserved.
+    await Promise.all(listings);
   }
   return results.sort();
 }

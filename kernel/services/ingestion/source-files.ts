@@ -57,6 +57,21 @@ async function openChecked(gate: PermissionGate, key: 'fs.read' | 'sqlite', requ
   }
 }
 
+/**
+ * True when a file still has the inode, size and mtime its cursor recorded: nothing new to
+ * read, so it is neither resolved nor opened (a stat instead of a gate check, an open and a
+ * close: most sources of a warm run). Anything else — a different file, a stat that fails —
+ * is `false`, and the source goes the checked way.
+ */
+export async function unchangedSince(gate: PermissionGate, requested: string, cursor: { inode: string | null; size: number; mtimeMs: number }): Promise<boolean> {
+  try {
+    const identity = identityOf(await fsp.stat(gate.absolutePath('fs.read', requested)));
+    return identity.inode === cursor.inode && identity.size === cursor.size && identity.mtimeMs === cursor.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+
 /** Opens a jsonl or json source under the plugin's `fs.read` roots (see {@link openChecked}). */
 export function openSourceFile(gate: PermissionGate, requested: string): Promise<OpenedSource | null> {
   return openChecked(gate, 'fs.read', requested);

@@ -7,7 +7,7 @@ import type { SourceChain } from './chunk-writer';
 import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPosition, type IngestOptions, type RunContext, type SourceBytes, type SourceOutcome } from './ingest-run';
 import { readJsonlChunk, type JsonlChunk } from './jsonl-chunks';
 import type { IngestCursor } from './ingest-cursor-repository';
-import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, type FileIdentity } from './source-files';
+import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, unchangedSince, type FileIdentity } from './source-files';
 
 /** A jsonl chunk read and parsed, waiting to be handed to the committer. */
 interface PreparedChunk {
@@ -92,6 +92,8 @@ export class SourceReaders {
   // ---- jsonl: only the bytes after the cursor, a bounded chunk at a time ----
 
   async jsonl(run: AdapterRun, source: IngestSource, context: RunContext, read: SourceBytes): Promise<SourceReading> {
+    const known = run.cursors.get(source.id);
+    if (known !== undefined && known.plugin === run.adapter.plugin && (await unchangedSince(run.gate, source.path, known))) return settledAs('unchanged');
     const opened = await openSourceFile(run.gate, source.path);
     if (opened === null) return settledAs('missing');
     const { handle, identity } = opened;
@@ -207,6 +209,8 @@ export class SourceReaders {
   // ---- json: the whole document, again whenever it changed ----
 
   async json(run: AdapterRun, source: IngestSource, context: RunContext, read: SourceBytes): Promise<SourceReading> {
+    const known = run.cursors.get(source.id);
+    if (known !== undefined && known.plugin === run.adapter.plugin && (await unchangedSince(run.gate, source.path, known))) return settledAs('unchanged');
     const opened = await openSourceFile(run.gate, source.path);
     if (opened === null) return settledAs('missing');
     const { handle, identity } = opened;
