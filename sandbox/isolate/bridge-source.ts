@@ -110,11 +110,11 @@ function errorText(error) {
   return message.length > MAX_ERROR_CHARS ? reflectApply(stringSlice, message, [0, MAX_ERROR_CHARS]) + '…' : message;
 }
 
-async function dispatch(method, argsJson) {
+async function dispatch(method, argsJson, payload) {
   if (runtimeDispatch === null) return { t: 'threw', message: 'the plugin runtime is not bound' };
   let out;
   try {
-    out = await reflectApply(runtimeDispatch, runtime, [method, argsJson]);
+    out = await reflectApply(runtimeDispatch, runtime, payload === undefined ? [method, argsJson] : [method, argsJson, payload]);
   } catch (error) {
     return { t: 'threw', message: errorText(error) };
   }

@@ -21,6 +21,7 @@ export const pluginDescriptionSchema: z.ZodType<PluginDescription> = z.object({
   kind: z.string().min(1).max(100),
   methods: NAME_LIST,
   hooks: NAME_LIST,
+  features: z.array(z.string().max(100)).max(100).optional(),
 });
 
 /** A `WireError` inside a plugin's rejection message: `{"code":"E2006","message":"..."}`. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { checkHookResult } from '../../kernel/core/hooks/hook-result-schema';
 import { ErrorCodes, errorMessage, RimuruError, SandboxError } from '../../kernel/core/errors';
 import type { HookResult } from '../../sdk/src/hooks';
-import { BUNDLE_GLOBAL, HOST_CALL_GLOBAL, type DispatchArgs, type DispatchMethod, type PluginDescription } from '../../sdk/src/protocol';
+import { BUNDLE_GLOBAL, HOST_CALL_GLOBAL, LINES_PAYLOAD, type DispatchArgs, type DispatchMethod, type PluginDescription } from '../../sdk/src/protocol';
 import type { HostCallHandler } from '../capabilities/capability-host';
 import { BRIDGE_SOURCE } from './bridge-source';
 import { HostCallRelay } from './host-call-relay';
@@ -48,7 +48,13 @@ export interface SandboxStats {
 
 export type FatalListener = (error: SandboxError) => void;
 
-type DispatchRef = ivm.Reference<(method: DispatchMethod, argsJson: string) => Promise<unknown>>;
+type DispatchRef = ivm.Reference<(method: DispatchMethod, argsJson: string, payload?: string) => Promise<unknown>>;
+
+/** Lines of text handed to a plugin method: joined by `\n`, and how many there are. */
+export interface LinesText {
+  text: string;
+  count: number;
+}
 type SettleRef = ivm.Reference<(id: number, ok: boolean, payload: string) => void>;
 
 /**
@@ -151,10 +157,27 @@ export class PluginSandbox {
     await this.dispatch('deactivate', {}, 'deactivate');
   }
 
-  /** Calls one of the plugin's methods; the result is the method's return value after a JSON round trip. */
-  async invoke<T = unknown>(method: string, args: unknown[] = []): Promise<T> {
+  /**
+   * Calls one of the plugin's methods; the result is the method's return value after a JSON
+   * round trip. `options.lines` become the first argument's `lines`: sent as one text beside
+   * the JSON when the runtime understands it ({@link LINES_PAYLOAD}), else inside it.
+   */
+  async invoke<T = unknown>(method: string, args: unknown[] = [], options: { lines?: LinesText } = {}): Promise<T> {
     const where = `invoke(${method})`;
-    return this.parse(where, await this.dispatch('invoke', { method, args }, where)) as T;
+    const { lines } = options;
+    if (lines === undefined) return this.parse(where, await this.dispatch('invoke', { method, args }, where)) as T;
+    const [first, ...rest] = args;
+    if (typeof first !== 'object' || first === null) throw new TypeError('invoke: lines need an object as the first argument');
+    if (this.supports(LINES_PAYLOAD)) {
+      return this.parse(where, await this.dispatch('invoke', { method, args, linesPayload: lines.count }, where, lines.text)) as T;
+    }
+    const withLines = { ...first, lines: lines.count === 0 ? [] : lines.text.split('\n') };
+    return this.parse(where, await this.dispatch('invoke', { method, args: [withLines, ...rest] }, where)) as T;
+  }
+
+  /** True when the plugin's runtime named a protocol feature in `describe`. */
+  supports(feature: string): boolean {
+    return this.described?.features?.includes(feature) === true;
   }
 
   /** Runs the plugin's handler for `hook`; a plugin without one answers `skip`. */
@@ -258,7 +281,7 @@ export class PluginSandbox {
     this.described = description.data;
   }
 
-  private async dispatch<M extends DispatchMethod>(method: M, args: DispatchArgs[M], where: string): Promise<string> {
+  private async dispatch<M extends DispatchMethod>(method: M, args: DispatchArgs[M], where: string, payload?: string): Promise<string> {
     let argsJson: string;
     try {
       argsJson = JSON.stringify(args) ?? 'null';
@@ -271,7 +294,7 @@ export class PluginSandbox {
     const dispatchRef = this.dispatchRef;
     if (!dispatchRef) throw sandboxDisposed(this.pluginName, where, 'it never started');
     const raw = await this.bounded(where, () =>
-      dispatchRef.apply(undefined, [method, argsJson], {
+      dispatchRef.apply(undefined, payload === undefined ? [method, argsJson] : [method, argsJson, payload], {
         arguments: { copy: true },
         result: { promise: true, copy: true },
         timeout: this.limits.callTimeoutMs,

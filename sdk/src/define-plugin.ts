@@ -6,7 +6,7 @@ import type { PluginContext } from './capabilities';
 import { createPluginContext } from './capability-clients';
 import { Continue, isHookName, type HookName, type HookPayload, type HookResult } from './hooks';
 import type { PluginKind } from './manifest';
-import type { DispatchArgs, DispatchMethod, PluginDescription, PluginRuntime, WireError } from './protocol';
+import { LINES_PAYLOAD, type DispatchArgs, type DispatchMethod, type PluginDescription, type PluginRuntime, type WireError } from './protocol';
 
 /** A hook handler. Returning nothing means {@link Continue}. */
 export type HookHandlerFn<H extends HookName = HookName> = (
@@ -54,6 +54,19 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
+/** Puts the lines sent as a payload (see {@link LINES_PAYLOAD}) into the first argument. */
+function attachLinesPayload(input: DispatchArgs['invoke'], payload: string | undefined): void {
+  const count = input.linesPayload;
+  if (count === undefined) return;
+  const first = Array.isArray(input.args) ? input.args[0] : undefined;
+  if (typeof payload !== 'string' || typeof count !== 'number' || typeof first !== 'object' || first === null) {
+    throw new DispatchError('E2010', 'an invoke announced a lines payload it did not carry');
+  }
+  const lines = count === 0 ? [] : payload.split('\n');
+  if (lines.length !== count) throw new DispatchError('E2010', `a lines payload held ${lines.length} lines, not the ${count} announced`);
+  (first as { lines?: string[] }).lines = lines;
+}
+
 function normaliseHookResult(value: HookResult | void): HookResult {
   return value ?? Continue();
 }
@@ -80,6 +93,7 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
         kind: definition.kind,
         methods: Object.keys(methods).filter((name) => typeof methods[name] === 'function'),
         hooks: Object.keys(hooks).filter((name) => typeof hooks[name] === 'function' && isHookName(name)),
+        features: [LINES_PAYLOAD],
       } satisfies PluginDescription;
     },
     async activate(input) {
@@ -108,12 +122,14 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
   return Object.freeze({
     __rimuru: 1 as const,
     definition,
-    async dispatch(method: DispatchMethod, argsJson: string): Promise<string> {
+    async dispatch(method: DispatchMethod, argsJson: string, payload?: string): Promise<string> {
       const handler = handlers[method] as ((input: unknown) => Promise<unknown>) | undefined;
       if (!handler) throw new DispatchError('E2010', `unknown dispatch method "${method}"`);
       let result: unknown;
       try {
-        result = await handler(argsJson ? JSON.parse(argsJson) : {});
+        const input: unknown = argsJson ? JSON.parse(argsJson) : {};
+        if (method === 'invoke') attachLinesPayload(input as DispatchArgs['invoke'], payload);
+        result = await handler(input);
       } catch (err) {
         if (err instanceof DispatchError) throw err;
         const code = (err as { code?: unknown })?.code;

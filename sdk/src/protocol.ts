@@ -18,15 +18,28 @@ export type DispatchMethod = 'describe' | 'activate' | 'invoke' | 'hook' | 'deac
 /** What a bundle's default export looks like to the sandbox (built by `definePlugin`). */
 export interface PluginRuntime {
   readonly __rimuru: 1;
-  /** Runs one host request; resolves to a JSON string. Rejections carry a {@link WireError} as JSON in `message`. */
-  dispatch(method: DispatchMethod, argsJson: string): Promise<string>;
+  /**
+   * Runs one host request; resolves to a JSON string. Rejections carry a {@link WireError} as
+   * JSON in `message`. `payload` is text sent beside the JSON (see {@link LINES_PAYLOAD}).
+   */
+  dispatch(method: DispatchMethod, argsJson: string, payload?: string): Promise<string>;
 }
+
+/**
+ * A feature a runtime names in `describe`: it takes the `lines` of an `invoke`'s first argument
+ * as one `\n`-joined text beside the JSON (`DispatchArgs['invoke'].linesPayload` says how many),
+ * and splits them itself. A jsonl chunk then crosses as one string copy instead of being
+ * escaped into JSON on the host and parsed back into thousands of strings in the isolate. The
+ * plugin's method still receives `lines: string[]`.
+ */
+export const LINES_PAYLOAD = 'lines-payload';
 
 /** Arguments of each dispatch method (before JSON encoding). */
 export interface DispatchArgs {
   describe: Record<string, never>;
   activate: { pluginName: string; pluginVersion: string; config: unknown };
-  invoke: { method: string; args: unknown[] };
+  /** `linesPayload`: the first argument's `lines` are the payload, this many of them (see {@link LINES_PAYLOAD}). */
+  invoke: { method: string; args: unknown[]; linesPayload?: number };
   hook: { hook: string; payload: unknown };
   deactivate: Record<string, never>;
 }
@@ -36,6 +49,8 @@ export interface PluginDescription {
   kind: string;
   methods: string[];
   hooks: string[];
+  /** Protocol features the runtime understands (e.g. {@link LINES_PAYLOAD}); absent from older runtimes. */
+  features?: string[];
 }
 
 /** An error as it crosses the boundary in either direction. */

@@ -27,7 +27,19 @@ describe('definePlugin dispatch', () => {
       hooks: { SessionStart: () => undefined },
     });
     const description = JSON.parse(await plugin.dispatch('describe', '{}'));
-    expect(description).toEqual({ kind: 'adapter', methods: ['discover', 'sources', 'parse'], hooks: ['SessionStart'] });
+    expect(description).toEqual({ kind: 'adapter', methods: ['discover', 'sources', 'parse'], hooks: ['SessionStart'], features: ['lines-payload'] });
+  });
+
+  it('hands lines sent as a payload to the method as its first argument\'s lines', async () => {
+    const plugin = definePlugin({ kind: 'skill', methods: { count: (input: { lines: string[]; n: number }) => ({ lines: input.lines, n: input.n }) } });
+    await plugin.dispatch('activate', activate);
+    const call = (count: number, payload: string): Promise<string> =>
+      plugin.dispatch('invoke', JSON.stringify({ method: 'count', args: [{ n: 1 }], linesPayload: count }), payload);
+    expect(JSON.parse(await call(3, '{"a":1}\n\n{"b":2}'))).toEqual({ lines: ['{"a":1}', '', '{"b":2}'], n: 1 });
+    expect(JSON.parse(await call(1, ''))).toEqual({ lines: [''], n: 1 });
+    expect(JSON.parse(await call(0, ''))).toEqual({ lines: [], n: 1 });
+    await expect(call(2, 'one line')).rejects.toThrow(/"code":"E2010"/);
+    await expect(plugin.dispatch('invoke', JSON.stringify({ method: 'count', args: [{ n: 1 }], linesPayload: 1 }))).rejects.toThrow(/"code":"E2010"/);
   });
 
   it('passes arguments then the context to methods and returns JSON', async () => {

@@ -39,7 +39,7 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
   maxLineBytes: 8 * MiB,
   skipScanBytes: 64 * MiB,
   maxJsonBytes: 8 * MiB,
-  readBufferBytes: 1 * MiB,
+  readBufferBytes: 256 * 1024,
   maxSqlitePages: 1_000,
   sourcesInFlight: 16,
   bytesInFlight: 32 * MiB,

@@ -79,7 +79,7 @@ export class IngestionEngine {
     this.log = options.logger.child({ component: 'ingestion' });
     this.hooks = new IngestHooks(options.hookBus, this.log);
     this.committer = new ChunkCommitter(options.database, options.pricer, this.hooks, this.log, this.now, this.limits);
-    this.readers = new SourceReaders(this.committer, (ingest) => this.aborted(ingest), this.log);
+    this.readers = new SourceReaders(this.committer, (ingest) => this.aborted(ingest), this.log, this.limits.readBufferBytes);
   }
 
   /** Ingests what is new in every adapter's sources. Never rejects for a plugin or source problem. */

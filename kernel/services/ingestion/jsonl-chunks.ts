@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { readLinesFrom } from '../../../sandbox/capabilities/read-lines';
 import type { IngestLimits } from './ingest-limits';
+import { TAIL_FINGERPRINT_BYTES } from './source-files';
+import type { TailFingerprint } from './ingest-cursor-repository';
 
 /** One bounded read of a jsonl source: the complete lines after `offset`, filtered. */
 export interface JsonlChunk {
-  /** Lines that passed `lineContains`, in file order. */
-  lines: string[];
-  /** Byte offset of the first line in `lines` (the chunk's start when none passed). */
+  /** The lines that passed `lineContains`, in file order, joined by `\n` (no trailing newline; `\r` before a newline dropped). */
+  text: string;
+  /** How many lines `text` holds. */
+  lineCount: number;
+  /** Byte offset of the first line in `text` (the chunk's start when none passed). */
   firstLineOffset: number;
   /** Where the next read starts: after the last complete line or skipped long line. */
   nextOffset: number;
@@ -16,47 +20,248 @@ export interface JsonlChunk {
   hugeLines: number;
   /** Nothing more to read now (the rest, if any, is a partial last line). */
   eof: boolean;
+  /** Fingerprint of the bytes before `nextOffset`, when they were still in the read buffer (else `undefined`: read them again). */
+  tail?: TailFingerprint | null;
+}
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+/** Read buffers, reused: a run reads thousands of files, most of them in one read. */
+export class ReadBuffers {
+  private readonly free: Buffer[] = [];
+
+  constructor(
+    private readonly bytes: number,
+    private readonly keep = 8,
+  ) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(this.bytes);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < this.keep && buffer.length === this.bytes) this.free.push(buffer);
+  }
+}
+
+/** Kept lines, copied together as they are found, decoded once. */
+class KeptLines {
+  private buffer: Buffer;
+  private length = 0;
+  count = 0;
+
+  constructor(expected: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, expected));
+  }
+
+  add(parts: readonly Buffer[], bytes: number): void {
+    // A `\r` before the newline is not part of the line.
+    let trimmed = bytes;
+    const last = parts[parts.length - 1];
+    if (last !== undefined && last.length > 0 && last[last.length - 1] === CARRIAGE_RETURN) trimmed -= 1;
+    const needed = this.length + trimmed + 1;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    if (this.count > 0) this.buffer[this.length++] = NEWLINE;
+    let left = trimmed;
+    for (const part of parts) {
+      const take = Math.min(part.length, left);
+      part.copy(this.buffer, this.length, 0, take);
+      this.length += take;
+      left -= take;
+    }
+    this.count += 1;
+  }
+
+  text(): string {
+    return this.buffer.toString('utf8', 0, this.length);
+  }
 }
 
 /**
- * Reads the next chunk of complete lines, with the same streaming reader the fs capability
- * uses (memory stays at one read buffer plus the longest line kept, whatever the file holds),
- * and drops the lines that contain none of `lineContains` before they cross into the sandbox.
+ * Where each needle next occurs in the current read, so that deciding whether a line holds one
+ * costs one forward scan per needle over the whole read, not one per line.
  */
-export async function readJsonlChunk(handle: FileHandle, offset: number, limits: IngestLimits, lineContains: readonly string[] | undefined): Promise<JsonlChunk> {
-  const lineStarts: number[] = [];
-  const result = await readLinesFrom(handle, {
-    offset,
-    maxBytes: limits.chunkBytes,
-    maxLines: limits.chunkLines,
-    maxLineBytes: limits.maxLineBytes,
-    maxSkipScanBytes: limits.skipScanBytes,
-    chunkBytes: limits.readBufferBytes,
-    lineStarts,
-  });
-  let lines = result.lines;
-  let firstLineOffset = lineStarts[0] ?? offset;
-  if (lineContains !== undefined && lineContains.length > 0) {
-    const kept: string[] = [];
-    let firstKept: number | undefined;
-    for (let index = 0; index < result.lines.length; index++) {
-      const line = result.lines[index] as string;
-      if (lineContains.some((needle) => line.includes(needle))) {
-        kept.push(line);
-        firstKept ??= lineStarts[index];
+class NeedleScan {
+  private readonly next: number[];
+
+  constructor(private readonly needles: readonly Buffer[]) {
+    this.next = needles.map(() => -1);
+  }
+
+  reset(): void {
+    this.next.fill(-1);
+  }
+
+  /** True when `view[start, end)` holds a needle. */
+  within(view: Buffer, start: number, end: number): boolean {
+    for (let index = 0; index < this.needles.length; index++) {
+      const needle = this.needles[index] as Buffer;
+      let at = this.next[index] as number;
+      if (at === -2) continue; // none left in this read
+      if (at < start) {
+        at = view.indexOf(needle, start);
+        this.next[index] = at === -1 ? -2 : at;
+        if (at === -1) continue;
+      }
+      if (at + needle.length <= end) return true;
+    }
+    return false;
+  }
+}
+
+function holdsNeedle(line: Buffer, needles: readonly Buffer[]): boolean {
+  return needles.some((needle) => line.indexOf(needle) !== -1);
+}
+
+/**
+ * Reads the next chunk of complete lines after `offset` straight from the file's bytes: a line
+ * that holds none of `lineContains` is skipped without being decoded, and the kept ones are
+ * copied together and decoded once, so that they cross into the sandbox as one string.
+ *
+ * Memory stays at one read buffer, the kept lines and at most `maxLineBytes` of a pending line,
+ * whatever the file holds: a line longer than `maxLineBytes` is scanned past unbuffered and
+ * counted in `hugeLines`; if scanning past it would exceed `skipScanBytes` (or the file ends
+ * inside it), the chunk ends with `nextOffset` inside that line, and a read that starts
+ * mid-line (the byte before `offset` is not a newline) carries on skipping it. `size` is the
+ * file's size when it was opened: the read stops there (bytes appended since are the next
+ * run's), which spares the read that would only find the end.
+ */
+export async function readJsonlChunk(
+  handle: FileHandle,
+  offset: number,
+  limits: IngestLimits,
+  lineContains: readonly string[] | undefined,
+  options: { size?: number; buffers?: ReadBuffers } = {},
+): Promise<JsonlChunk> {
+  const buffers = options.buffers ?? new ReadBuffers(limits.readBufferBytes, 0);
+  const end = options.size ?? Infinity;
+  const needles = (lineContains ?? []).map((needle) => Buffer.from(needle, 'utf8'));
+  const filtering = needles.length > 0;
+  const scan = new NeedleScan(needles);
+  const kept = new KeptLines(Math.min(limits.chunkBytes, Math.max(0, end - offset)) + 1);
+  const buffer = buffers.take();
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let consumed = 0;
+  let linesRead = 0;
+  let hugeLines = 0;
+  let skipScanned = 0;
+  let position = offset;
+  let nextOffset = offset;
+  let firstKept: number | undefined;
+  let eof = false;
+  // The last read, for the tail fingerprint: it covers [viewStart, viewStart + view.length).
+  let view: Buffer = buffer.subarray(0, 0);
+  let viewStart = offset;
+  let skipping = offset > 0 && (await byteBefore(handle, offset)) !== NEWLINE;
+
+  try {
+    reading: for (;;) {
+      const wanted = Math.min(buffer.length, end - position);
+      const bytesRead = wanted > 0 ? (await handle.read(buffer, 0, wanted, position)).bytesRead : 0;
+      if (bytesRead === 0) {
+        eof = true;
+        // Ending inside an over-long line: hand out an offset past what was scanned, so the
+        // next call resumes the skip instead of rescanning it.
+        if (skipping) nextOffset = position;
+        break;
+      }
+      view = buffer.subarray(0, bytesRead);
+      viewStart = position;
+      scan.reset();
+      let start = 0;
+      while (start < bytesRead) {
+        const newline = view.indexOf(NEWLINE, start);
+        if (newline === -1) {
+          const tail = bytesRead - start;
+          if (!skipping && pendingBytes + tail > limits.maxLineBytes) {
+            skipping = true;
+            skipScanned += pendingBytes;
+            pending = [];
+            pendingBytes = 0;
+          }
+          if (skipping) {
+            skipScanned += tail;
+          } else {
+            // Copied: the buffer is reused by the next read.
+            pending.push(Buffer.from(view.subarray(start, bytesRead)));
+            pendingBytes += tail;
+          }
+          break;
+        }
+        const segment = newline - start;
+        const lineEnd = position + newline + 1;
+        if (skipping || pendingBytes + segment > limits.maxLineBytes) {
+          hugeLines += 1;
+          skipScanned += pendingBytes + segment + 1;
+          skipping = false;
+          pending = [];
+          pendingBytes = 0;
+          nextOffset = lineEnd;
+        } else {
+          const lineBytes = pendingBytes + segment + 1;
+          if (linesRead > 0 && consumed + lineBytes > limits.chunkBytes) break reading;
+          // Lines and skipped lines are contiguous, so this line began where the last one ended.
+          const lineStart = nextOffset;
+          let keep: boolean;
+          if (pending.length === 0) {
+            keep = !filtering || scan.within(view, start, newline);
+            if (keep) kept.add([view.subarray(start, newline)], segment);
+          } else {
+            pending.push(view.subarray(start, newline));
+            const line = Buffer.concat(pending, pendingBytes + segment);
+            keep = !filtering || holdsNeedle(line, needles);
+            if (keep) kept.add([line], line.length);
+          }
+          if (keep) firstKept ??= lineStart;
+          linesRead += 1;
+          consumed += lineBytes;
+          pending = [];
+          pendingBytes = 0;
+          nextOffset = lineEnd;
+          if (linesRead >= limits.chunkLines || consumed >= limits.chunkBytes) break reading;
+        }
+        start = newline + 1;
+      }
+      position += bytesRead;
+      if (skipping && skipScanned >= limits.skipScanBytes) {
+        nextOffset = position;
+        break;
       }
     }
-    lines = kept;
-    firstLineOffset = firstKept ?? offset;
+    return {
+      text: kept.text(),
+      lineCount: kept.count,
+      firstLineOffset: firstKept ?? offset,
+      nextOffset,
+      linesRead,
+      hugeLines,
+      // Only a read that reached the end (or found nothing complete) means there is no more.
+      eof: eof || nextOffset === offset,
+      tail: tailFromView(view, viewStart, nextOffset),
+    };
+  } finally {
+    buffers.give(buffer);
   }
-  return {
-    lines,
-    firstLineOffset,
-    nextOffset: result.nextOffset,
-    linesRead: result.lines.length,
-    hugeLines: result.skippedLongLines,
-    // readLinesFrom stops at a byte or line bound before the end; only a read that reached
-    // the end (or found nothing complete) means there is no more.
-    eof: result.eof || result.nextOffset === offset,
-  };
+}
+
+/** The fingerprint of the bytes before `offset`, when the last read still holds them all. */
+function tailFromView(view: Buffer, viewStart: number, offset: number): TailFingerprint | null | undefined {
+  if (offset <= 0) return null;
+  const bytes = Math.min(offset, TAIL_FINGERPRINT_BYTES);
+  const from = offset - bytes - viewStart;
+  const to = offset - viewStart;
+  if (from < 0 || to > view.length) return undefined;
+  return { bytes, sha256: createHash('sha256').update(view.subarray(from, to)).digest('hex') };
+}
+
+async function byteBefore(handle: FileHandle, offset: number): Promise<number | null> {
+  const one = Buffer.alloc(1);
+  const { bytesRead } = await handle.read(one, 0, 1, offset - 1);
+  return bytesRead === 1 ? (one[0] as number) : null;
 }

@@ -5,7 +5,8 @@ import { checkParseOutput, type CheckedParseOutput } from './adapter-output';
 import type { ChunkCommitter, QueuedCommit } from './chunk-committer';
 import type { SourceChain } from './chunk-writer';
 import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPosition, type IngestOptions, type RunContext, type SourceBytes, type SourceOutcome } from './ingest-run';
-import { readJsonlChunk, type JsonlChunk } from './jsonl-chunks';
+import { readJsonlChunk, ReadBuffers, type JsonlChunk } from './jsonl-chunks';
+import type { LinesText } from '../../../sandbox/isolate';
 import type { IngestCursor } from './ingest-cursor-repository';
 import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, unchangedSince, type FileIdentity } from './source-files';
 
@@ -79,14 +80,20 @@ class SourcePass {
  * through (its chunks queued for their transactions), with how it fared to come.
  */
 export class SourceReaders {
+  private readonly buffers: ReadBuffers;
+
   constructor(
     private readonly committer: ChunkCommitter,
     private readonly aborted: (options: IngestOptions) => boolean,
     private readonly log: Logger,
-  ) {}
+    readBufferBytes: number,
+  ) {
+    this.buffers = new ReadBuffers(readBufferBytes);
+  }
 
-  private async parse(run: AdapterRun, input: Record<string, unknown>): Promise<CheckedParseOutput> {
-    return checkParseOutput(run.adapter.plugin, run.adapter.agentType, await run.sandbox.invoke('parse', [input]));
+  private async parse(run: AdapterRun, input: Record<string, unknown>, lines?: LinesText): Promise<CheckedParseOutput> {
+    const output = await run.sandbox.invoke('parse', [input], lines === undefined ? {} : { lines });
+    return checkParseOutput(run.adapter.plugin, run.adapter.agentType, output);
   }
 
   // ---- jsonl: only the bytes after the cursor, a bounded chunk at a time ----
@@ -177,7 +184,7 @@ export class SourceReaders {
     first: boolean,
     context: RunContext,
   ): Promise<PreparedChunk | null> {
-    const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains);
+    const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains, { size: identity.size, buffers: this.buffers });
     if (chunk.nextOffset === offset && !first) return null;
     const warnings: ChunkWarnings = { counts: {}, samples: [] };
     if (chunk.hugeLines > 0) {
@@ -185,8 +192,8 @@ export class SourceReaders {
       warnings.samples.push(`huge-line: ${chunk.hugeLines} line(s) over ${run.limits.maxLineBytes} bytes skipped unread`);
     }
     let output: CheckedParseOutput | null = null;
-    if (chunk.lines.length > 0) {
-      output = await this.parse(run, { source, lines: chunk.lines, offset: chunk.firstLineOffset, state });
+    if (chunk.lineCount > 0) {
+      output = await this.parse(run, { source, offset: chunk.firstLineOffset, state }, { text: chunk.text, count: chunk.lineCount });
       context.summary.chunks += 1;
     }
     const next: CursorPosition = {
@@ -199,10 +206,10 @@ export class SourceReaders {
       mtimeMs: identity.mtimeMs,
       offset: chunk.nextOffset,
       state: output === null ? state : output.state,
-      tail: await tailFingerprint(handle, chunk.nextOffset),
+      tail: chunk.tail !== undefined ? chunk.tail : await tailFingerprint(handle, chunk.nextOffset),
     };
     // The lines are no longer needed once parsed.
-    chunk.lines = [];
+    chunk.text = '';
     return { chunk, output, warnings, next };
   }
 

@@ -48,6 +48,14 @@ describe('PluginSandbox calls', () => {
     expect(await sandbox.invoke('echo', [value])).toEqual(value);
   });
 
+  it('hands lines inside the JSON to a runtime that does not take them as a payload', async () => {
+    const sandbox = await start(`lines: (input) => ({ lines: input.lines, x: input.x })`);
+    await sandbox.activate();
+    expect(sandbox.supports('lines-payload')).toBe(false);
+    expect(await sandbox.invoke('lines', [{ x: 1 }], { lines: { text: 'a\n\nb', count: 3 } })).toEqual({ lines: ['a', '', 'b'], x: 1 });
+    expect(await sandbox.invoke('lines', [{ x: 2 }], { lines: { text: '', count: 0 } })).toEqual({ lines: [], x: 2 });
+  });
+
   it('answers overlapping calls independently', async () => {
     let release: (value: string) => void = () => undefined;
     const slow = new Promise<string>((resolve) => (release = resolve));
