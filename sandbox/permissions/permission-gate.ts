@@ -1,11 +1,11 @@
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fsp, readlinkSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PluginPermissions } from '../../sdk/src/manifest';
 import { permissionDenied, type PermissionKey } from './denial';
 import { findOnPath, isBareName, realExecutable } from './exec-resolver';
 import { expandPathEntry } from './expand-path-entry';
 import { netRuleMatches, parseNetRule, type NetRule } from './net-rules';
-import { isInside, resolveRealPath } from './real-path';
+import { isInside, resolveRealPath, resolveRealPathSync } from './real-path';
 
 /** The permission keys that grant file system paths. */
 export type PathPermission = 'fs.read' | 'fs.write' | 'sqlite';
@@ -29,6 +29,13 @@ interface ExecEntry {
   name: string;
   /** Absolute path as listed (after `~`/`$VAR` expansion), or `null` for a bare name looked up on PATH. */
   absolute: string | null;
+}
+
+/** The real paths of a gate's roots as resolved at `at` (`resolved` once known). */
+interface ResolvedRoots {
+  at: number;
+  roots: Promise<string[]>;
+  resolved?: string[];
 }
 
 /** How long the real paths of a gate's roots are reused before they are resolved again. */
@@ -55,7 +62,7 @@ export class PermissionGate {
   private readonly dataKinds: ReadonlySet<string>;
   private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly homeDir: string;
-  private readonly resolvedRoots = new Map<PathPermission, { at: number; roots: Promise<string[]> }>();
+  private readonly resolvedRoots = new Map<PathPermission, ResolvedRoots>();
 
   constructor({ plugin, permissions, env, homeDir }: PermissionGateOptions) {
     this.plugin = plugin;
@@ -91,10 +98,24 @@ export class PermissionGate {
     return real;
   }
 
+  /** {@link checkPath}, synchronously (for hot paths over many files, where each promise round trip costs more than the system call). */
+  checkPathSync(key: PathPermission, requested: string): string {
+    const absolute = this.absolutePath(key, requested);
+    const real = resolveRealPathSync(absolute);
+    if (!this.isAllowedRealPathSync(key, real)) {
+      throw permissionDenied(this.plugin, key, requested, `it is outside every directory the plugin may ${VERB[key]}`);
+    }
+    return real;
+  }
+
   /** True when an already-resolved real path lies under one of the real roots of `key`. */
   async isAllowedRealPath(key: PathPermission, realPath: string): Promise<boolean> {
     const roots = await this.realRoots(key);
     return roots.some((root) => isInside(root, realPath));
+  }
+
+  private isAllowedRealPathSync(key: PathPermission, realPath: string): boolean {
+    return this.realRootsSync(key).some((root) => isInside(root, realPath));
   }
 
   /**
@@ -109,13 +130,27 @@ export class PermissionGate {
     const now = Date.now();
     const cached = this.resolvedRoots.get(key);
     if (cached !== undefined && now - cached.at < ROOT_RESOLUTION_TTL_MS) return cached.roots;
-    const roots = Promise.all(this.pathRoots[key].map(resolveRealPath));
-    const entry = { at: now, roots };
+    const entry: ResolvedRoots = { at: now, roots: Promise.all(this.pathRoots[key].map(resolveRealPath)) };
     this.resolvedRoots.set(key, entry);
-    roots.catch(() => {
-      if (this.resolvedRoots.get(key) === entry) this.resolvedRoots.delete(key);
-    });
-    return roots;
+    entry.roots.then(
+      (roots) => {
+        entry.resolved = roots;
+      },
+      () => {
+        if (this.resolvedRoots.get(key) === entry) this.resolvedRoots.delete(key);
+      },
+    );
+    return entry.roots;
+  }
+
+  /** {@link realRoots}, synchronously; both share one resolution. */
+  private realRootsSync(key: PathPermission): string[] {
+    const now = Date.now();
+    const cached = this.resolvedRoots.get(key);
+    if (cached?.resolved !== undefined && now - cached.at < ROOT_RESOLUTION_TTL_MS) return cached.resolved;
+    const resolved = this.pathRoots[key].map(resolveRealPathSync);
+    this.resolvedRoots.set(key, { at: now, roots: Promise.resolve(resolved), resolved });
+    return resolved;
   }
 
   /**
@@ -133,6 +168,21 @@ export class PermissionGate {
       return handle;
     } catch (error) {
       await handle.close();
+      throw error;
+    }
+  }
+
+  /** {@link openFile}, synchronously; returns the file descriptor (the caller closes it). */
+  openFileSync(key: PathPermission, realPath: string, flags: number, mode = 0o644): number {
+    const fd = openSync(realPath, flags | fsConstants.O_NOFOLLOW, mode);
+    try {
+      const opened = this.openedPathSync(fd, realPath);
+      if (opened === null || !this.isAllowedRealPathSync(key, opened)) {
+        throw permissionDenied(this.plugin, key, realPath, 'the file changed while it was being opened');
+      }
+      return fd;
+    } catch (error) {
+      closeSync(fd);
       throw error;
     }
   }
@@ -218,6 +268,22 @@ export class PermissionGate {
 
   private expandHome(requested: string): string {
     return requested === '~' || requested.startsWith('~/') ? this.homeDir + requested.slice(1) : requested;
+  }
+
+  private openedPathSync(fd: number, realPath: string): string | null {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      // No procfs (macOS): fall back to checking the opened file is the one at the checked path.
+      const opened = fstatSync(fd);
+      let atPath: ReturnType<typeof statSync> | null = null;
+      try {
+        atPath = statSync(realPath);
+      } catch {
+        atPath = null;
+      }
+      return atPath !== null && opened.dev === atPath.dev && opened.ino === atPath.ino ? realPath : null;
+    }
   }
 
   private async openedPath(handle: fsp.FileHandle, realPath: string): Promise<string | null> {

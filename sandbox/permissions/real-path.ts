@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 
 function isMissing(error: unknown): boolean {
@@ -19,6 +19,25 @@ export async function resolveRealPath(absolutePath: string): Promise<string> {
   for (;;) {
     try {
       const real = await fsp.realpath(current);
+      return missing.length === 0 ? real : path.join(real, ...missing.reverse());
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      const parent = path.dirname(current);
+      if (parent === current) return normalised;
+      missing.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+/** {@link resolveRealPath}, synchronously: cheaper than its promise round trips for a hot path of many files. */
+export function resolveRealPathSync(absolutePath: string): string {
+  const normalised = path.resolve(absolutePath);
+  const missing: string[] = [];
+  let current = normalised;
+  for (;;) {
+    try {
+      const real = realpathSync.native(current);
       return missing.length === 0 ? real : path.join(real, ...missing.reverse());
     } catch (error) {
       if (!isMissing(error)) throw error;

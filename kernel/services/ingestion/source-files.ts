@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, promises as fsp, readSync, statSync } from 'node:fs';
 import type { PermissionGate } from '../../../sandbox/permissions';
 import type { TailFingerprint } from './ingest-cursor-repository';
 
@@ -63,9 +63,9 @@ async function openChecked(gate: PermissionGate, key: 'fs.read' | 'sqlite', requ
  * close: most sources of a warm run). Anything else — a different file, a stat that fails —
  * is `false`, and the source goes the checked way.
  */
-export async function unchangedSince(gate: PermissionGate, requested: string, cursor: { inode: string | null; size: number; mtimeMs: number }): Promise<boolean> {
+export function unchangedSince(gate: PermissionGate, requested: string, cursor: { inode: string | null; size: number; mtimeMs: number }): boolean {
   try {
-    const identity = identityOf(await fsp.stat(gate.absolutePath('fs.read', requested)));
+    const identity = identityOf(statSync(gate.absolutePath('fs.read', requested)));
     return identity.inode === cursor.inode && identity.size === cursor.size && identity.mtimeMs === cursor.mtimeMs;
   } catch {
     return false;
@@ -75,6 +75,66 @@ export async function unchangedSince(gate: PermissionGate, requested: string, cu
 /** Opens a jsonl or json source under the plugin's `fs.read` roots (see {@link openChecked}). */
 export function openSourceFile(gate: PermissionGate, requested: string): Promise<OpenedSource | null> {
   return openChecked(gate, 'fs.read', requested);
+}
+
+/** An opened source by file descriptor (the ingestion engine's synchronous reads). */
+export interface OpenedSourceFd {
+  fd: number;
+  real: string;
+  identity: FileIdentity;
+}
+
+/**
+ * {@link openSourceFile}, synchronously, to a file descriptor: the same gate check and
+ * verified open, for the engine's hot path over thousands of files, where each promise round
+ * trip (resolve, open, verify, stat, read, close) costs more main-thread time than the system
+ * call itself (measured over 2,732 files: 90 ms synchronous, 270–450 ms with promises). The
+ * caller closes it (`closeSync`).
+ */
+export function openSourceFileSync(gate: PermissionGate, requested: string): OpenedSourceFd | null {
+  const real = gate.checkPathSync('fs.read', requested);
+  let fd: number;
+  try {
+    fd = gate.openFileSync('fs.read', real, READ_FLAGS);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`"${requested}" is not a regular file`);
+    return { fd, real, identity: identityOf(stat) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** {@link tailFingerprint} of an open file descriptor. */
+export function tailFingerprintSync(fd: number, offset: number, bytes = Math.min(offset, TAIL_FINGERPRINT_BYTES)): TailFingerprint | null {
+  if (offset <= 0 || bytes <= 0) return null;
+  const buffer = Buffer.alloc(bytes);
+  const bytesRead = readSync(fd, buffer, 0, bytes, offset - bytes);
+  return { bytes: bytesRead, sha256: createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex') };
+}
+
+/** {@link tailStillMatches} of an open file descriptor. */
+export function tailStillMatchesSync(fd: number, offset: number, fingerprint: TailFingerprint | null): boolean {
+  if (fingerprint === null) return true;
+  const now = tailFingerprintSync(fd, offset, fingerprint.bytes);
+  return now !== null && now.bytes === fingerprint.bytes && now.sha256 === fingerprint.sha256;
+}
+
+/** {@link readWhole} of an open file descriptor. */
+export function readWholeSync(fd: number, size: number): Buffer {
+  const buffer = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < size) {
+    const bytesRead = readSync(fd, buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
 }
 
 /** A hash of the bytes just before `offset` (up to {@link TAIL_FINGERPRINT_BYTES}); `null` at offset 0. */

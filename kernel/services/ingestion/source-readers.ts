@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import { closeSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { IngestSource } from '../../../sdk/src/kinds/adapter';
 import { checkParseOutput, type CheckedParseOutput } from './adapter-output';
@@ -8,7 +8,7 @@ import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPo
 import { readJsonlChunk, ReadBuffers, type JsonlChunk } from './jsonl-chunks';
 import type { LinesText } from '../../../sandbox/isolate';
 import type { IngestCursor } from './ingest-cursor-repository';
-import { openSourceFile, readWhole, sqliteSignature, tailFingerprint, tailStillMatches, unchangedSince, type FileIdentity } from './source-files';
+import { openSourceFileSync, readWholeSync, sqliteSignature, tailFingerprintSync, tailStillMatchesSync, unchangedSince, type FileIdentity } from './source-files';
 
 /** A jsonl chunk read and parsed, waiting to be handed to the committer. */
 interface PreparedChunk {
@@ -100,16 +100,16 @@ export class SourceReaders {
 
   async jsonl(run: AdapterRun, source: IngestSource, context: RunContext, read: SourceBytes): Promise<SourceReading> {
     const known = run.cursors.get(source.id);
-    if (known !== undefined && known.plugin === run.adapter.plugin && (await unchangedSince(run.gate, source.path, known))) return settledAs('unchanged');
-    const opened = await openSourceFile(run.gate, source.path);
+    if (known !== undefined && known.plugin === run.adapter.plugin && unchangedSince(run.gate, source.path, known)) return settledAs('unchanged');
+    const opened = openSourceFileSync(run.gate, source.path);
     if (opened === null) return settledAs('missing');
-    const { handle, identity } = opened;
+    const { fd, identity } = opened;
     try {
       const cursor = run.cursors.get(source.id) ?? null;
       let restart = cursor === null || cursor.plugin !== run.adapter.plugin || cursor.inode !== identity.inode || identity.size < cursor.offset;
       if (!restart && cursor !== null && cursor.size === identity.size && cursor.mtimeMs === identity.mtimeMs) return settledAs('unchanged');
       // Same inode, not shorter: still the same bytes before the offset, or rewritten in place?
-      if (!restart && cursor !== null && !(await tailStillMatches(handle, cursor.offset, cursor.tail))) restart = true;
+      if (!restart && cursor !== null && !tailStillMatchesSync(fd, cursor.offset, cursor.tail)) restart = true;
       if (restart && cursor !== null) this.log.debug({ plugin: run.adapter.plugin, source: source.id }, 'source truncated or replaced; reading it again from the start');
 
       const pass = new SourcePass(cursor);
@@ -118,7 +118,7 @@ export class SourceReaders {
       const tally = restart || cursor === null ? emptyTally() : tallyOf(cursor);
       // Read-ahead: while one chunk is being handed over (and written), the adapter already
       // parses the next one in its isolate's thread.
-      let pending: Promise<PreparedChunk | null> | null = this.prepareJsonlChunk(run, source, handle, identity, offset, state, true, context);
+      let pending: Promise<PreparedChunk | null> | null = this.prepareJsonlChunk(run, source, fd, identity, offset, state, true, context);
       try {
         while (pending !== null) {
           const prepared: PreparedChunk | null = await pending;
@@ -126,7 +126,7 @@ export class SourceReaders {
           if (prepared === null) break;
           const { chunk } = prepared;
           if (!chunk.eof && !this.aborted(context.options) && !pass.stopped) {
-            pending = this.prepareJsonlChunk(run, source, handle, identity, chunk.nextOffset, prepared.next.state, false, context);
+            pending = this.prepareJsonlChunk(run, source, fd, identity, chunk.nextOffset, prepared.next.state, false, context);
           }
           const step = { chain: pass.chain, next: prepared.next, output: prepared.output, warnings: prepared.warnings, tally, identity, lines: chunk.linesRead + chunk.hugeLines };
           const bytes = chunk.nextOffset - offset;
@@ -146,7 +146,7 @@ export class SourceReaders {
       }
       return pass.reading();
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
@@ -158,7 +158,7 @@ export class SourceReaders {
   private async prepareJsonlChunk(
     run: AdapterRun,
     source: IngestSource,
-    handle: FileHandle,
+    fd: number,
     identity: FileIdentity,
     offset: number,
     state: unknown,
@@ -168,7 +168,7 @@ export class SourceReaders {
     if (this.aborted(context.options)) return null;
     const release = await context.budget.take(Math.min(run.limits.chunkBytes, Math.max(0, identity.size - offset)));
     try {
-      return await this.readAndParse(run, source, handle, identity, offset, state, first, context);
+      return await this.readAndParse(run, source, fd, identity, offset, state, first, context);
     } finally {
       release();
     }
@@ -177,14 +177,14 @@ export class SourceReaders {
   private async readAndParse(
     run: AdapterRun,
     source: IngestSource,
-    handle: FileHandle,
+    fd: number,
     identity: FileIdentity,
     offset: number,
     state: unknown,
     first: boolean,
     context: RunContext,
   ): Promise<PreparedChunk | null> {
-    const chunk = await readJsonlChunk(handle, offset, run.limits, source.lineContains, { size: identity.size, buffers: this.buffers });
+    const chunk = readJsonlChunk(fd, offset, run.limits, source.lineContains, { size: identity.size, buffers: this.buffers });
     if (chunk.nextOffset === offset && !first) return null;
     const warnings: ChunkWarnings = { counts: {}, samples: [] };
     if (chunk.hugeLines > 0) {
@@ -206,7 +206,7 @@ export class SourceReaders {
       mtimeMs: identity.mtimeMs,
       offset: chunk.nextOffset,
       state: output === null ? state : output.state,
-      tail: chunk.tail !== undefined ? chunk.tail : await tailFingerprint(handle, chunk.nextOffset),
+      tail: chunk.tail !== undefined ? chunk.tail : tailFingerprintSync(fd, chunk.nextOffset),
     };
     // The lines are no longer needed once parsed.
     chunk.text = '';
@@ -217,10 +217,10 @@ export class SourceReaders {
 
   async json(run: AdapterRun, source: IngestSource, context: RunContext, read: SourceBytes): Promise<SourceReading> {
     const known = run.cursors.get(source.id);
-    if (known !== undefined && known.plugin === run.adapter.plugin && (await unchangedSince(run.gate, source.path, known))) return settledAs('unchanged');
-    const opened = await openSourceFile(run.gate, source.path);
+    if (known !== undefined && known.plugin === run.adapter.plugin && unchangedSince(run.gate, source.path, known)) return settledAs('unchanged');
+    const opened = openSourceFileSync(run.gate, source.path);
     if (opened === null) return settledAs('missing');
-    const { handle, identity } = opened;
+    const { fd, identity } = opened;
     try {
       const cursor = run.cursors.get(source.id) ?? null;
       const same =
@@ -234,7 +234,7 @@ export class SourceReaders {
       } else {
         const release = await context.budget.take(identity.size);
         try {
-          const text = (await readWhole(handle, identity.size)).toString('utf8');
+          const text = readWholeSync(fd, identity.size).toString('utf8');
           output = await this.parse(run, { source, text });
         } finally {
           release();
@@ -261,7 +261,7 @@ export class SourceReaders {
       });
       return pass.reading();
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 

@@ -1,4 +1,4 @@
-import { types } from 'pg';
+import type { types as PgTypes } from 'pg';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -12,6 +12,9 @@ const NUMERIC_OID = 1700;
 export const PG_TYPES = {
   getTypeParser(oid: number, format: string): (value: string) => unknown {
     if ((oid === INT8_OID || oid === NUMERIC_OID) && format !== 'binary') return (value: string) => Number(value);
+    // Required here, not at the top: pg is only loaded by a kernel that talks to PostgreSQL.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { types } = require('pg') as { types: typeof PgTypes };
     return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
   },
 };
