@@ -1,6 +1,6 @@
 import type { Summary } from './measure';
 
-export type BenchUnit = 'ms' | 'µs' | 'events/s';
+export type BenchUnit = 'ms' | 'µs' | 'events/s' | 'MB';
 
 /**
  * One measurement of ours next to its baseline, both taken in the same run.

@@ -64,6 +64,8 @@ export function formatValue(value: number, unit: BenchUnit): string {
   if (!Number.isFinite(value)) return '—';
   if (isRate(unit)) return `${Math.round(value).toLocaleString('en-US')}/s`;
   if (unit === 'µs') return `${value.toFixed(value < 100 ? 1 : 0)} µs`;
+  if (unit === 'MB') return `${value.toFixed(value < 100 ? 1 : 0)} MB`;
+  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
   return `${value.toFixed(2)} ms`;
 }
 

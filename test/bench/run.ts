@@ -7,6 +7,7 @@ import { loadAverage, machineInfo, RATIO_MEANING, renderReport, writeReport, typ
 import { coldStart } from './suites/cold-start';
 import { hookDispatch } from './suites/hook-dispatch';
 import { hostToPlugin } from './suites/host-to-plugin';
+import { ingest } from './suites/ingest';
 import { kernelBoot } from './suites/kernel-boot';
 import { pluginToHost } from './suites/plugin-to-host';
 import { storage } from './suites/storage';
@@ -27,6 +28,7 @@ const SUITES: Record<string, () => Promise<SuiteResult>> = {
   'hook-dispatch': hookDispatch,
   'kernel-boot': kernelBoot,
   storage,
+  ingest,
 };
 
 const SNAPSHOT_FLAG = '--no-node-snapshot';
