@@ -109,7 +109,7 @@ export function combineSessionDeltas(chunks: readonly Pick<ChunkWrite, 'sessions
  */
 export async function writeChunks(db: Database, batch: BatchWrite): Promise<BatchResult> {
   return db.transaction(async (trx) => {
-    const cursorRepository = new IngestCursorRepository(trx);
+    const compareAndSet = await new IngestCursorRepository(trx).preparedCompareAndSet();
     const cursors: Array<IngestCursor | null> = [];
     const written: ChunkWrite[] = [];
     // Where each chain would stand if this transaction commits.
@@ -118,7 +118,7 @@ export async function writeChunks(db: Database, batch: BatchWrite): Promise<Batc
       const { chain } = chunk;
       const expected = moved.has(chain) ? (moved.get(chain) as IngestCursor | null) : chain.cursor;
       const blocked = chain.stopped !== null || (moved.has(chain) && expected === null);
-      const cursor = blocked ? null : await cursorRepository.compareAndSet(expected, chunk.next);
+      const cursor = blocked ? null : await compareAndSet(expected, chunk.next);
       moved.set(chain, cursor);
       cursors.push(cursor);
       if (cursor !== null) written.push(chunk);

@@ -4,6 +4,9 @@ import { numberOf, stringOrNull } from '../storage/repositories/row-values';
 import type { QueryTarget } from '../storage/repositories/query-target';
 import type { Repository, RepositoryOptions } from '../storage/repositories/repository';
 import { storageCall } from '../storage/repositories/storage-call';
+import { targetDialect } from '../storage/repositories/query-target';
+import { rawConnectionOf } from '../storage/database/raw-connection';
+import type { Knex } from 'knex';
 import { TableRepository } from '../storage/repositories/table-repository';
 import type { PageOptions } from '../storage/types';
 import { validateInput } from '../storage/repositories/input-validation';
@@ -147,6 +150,29 @@ function toCursor(row: Record<string, unknown>, logger: Logger | undefined): Ing
   };
 }
 
+const CURSOR_COLUMNS = ['source_id', 'plugin', 'inode', 'size', 'mtime_ms', 'offset', 'state', 'warnings', 'updated_at'] as const;
+const SQLITE_INSERT_CURSOR = `insert into ${TABLE} (${CURSOR_COLUMNS.map((c) => `"${c}"`).join(', ')}) values (${CURSOR_COLUMNS.map(() => '?').join(', ')}) on conflict (source_id) do nothing`;
+const SQLITE_UPDATE_CURSOR =
+  `update ${TABLE} set ${CURSOR_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} ` + 'where "source_id" = ? and "updated_at" = ? and "offset" = ?';
+
+/** The cursor a row just written stands for, without reading its state back from JSON. */
+function cursorOf(row: CursorRow, input: IngestCursorInput): IngestCursor {
+  return {
+    sourceId: row.source_id,
+    plugin: row.plugin,
+    inode: row.inode,
+    size: row.size,
+    mtimeMs: row.mtime_ms,
+    offset: row.offset,
+    state: input.state === undefined ? undefined : (JSON.parse(JSON.stringify(input.state)) as unknown),
+    warnings: row.warnings,
+    warningKinds: input.warningKinds !== undefined && Object.keys(input.warningKinds).length > 0 ? { ...input.warningKinds } : {},
+    tail: input.tail ?? null,
+    signature: input.signature || null,
+    updatedAt: row.updated_at,
+  };
+}
+
 /**
  * The ingest cursors (`ingest_cursors`): one row per source, keyed by source id. Listings are
  * ordered by source id. Writes that race another ingest (a report while `run` is running, two
@@ -212,6 +238,29 @@ export class IngestCursorRepository extends TableRepository<IngestCursor> implem
       this.knex(TABLE).where({ source_id: expected.sourceId, updated_at: expected.updatedAt, offset: expected.offset }).update(row),
     );
     return changed === 1 ? toCursor({ ...row }, this.logger) : null;
+  }
+
+  /**
+   * {@link compareAndSet} for many cursors in the caller's transaction: on SQLite two prepared
+   * statements reused for every cursor (a batch of a thousand small sources would otherwise
+   * build, prepare and run a thousand knex queries), on PostgreSQL the same queries as
+   * {@link compareAndSet}. The returned function must only be used inside that transaction.
+   */
+  async preparedCompareAndSet(): Promise<(expected: IngestCursor | null, next: IngestCursorInput) => Promise<IngestCursor | null>> {
+    if (targetDialect(this.target) !== 'sqlite') return (expected, next) => this.compareAndSet(expected, next);
+    const raw = await rawConnectionOf(this.knex as Knex.Transaction);
+    if (raw.dialect !== 'sqlite') throw new TypeError('expected a SQLite connection');
+    const insert = raw.connection.prepare(SQLITE_INSERT_CURSOR);
+    const update = raw.connection.prepare(SQLITE_UPDATE_CURSOR);
+    return async (expected, next) => {
+      const updatedAt = Math.max(next.updatedAt ?? Date.now(), expected === null ? 0 : expected.updatedAt + 1);
+      const row = toRow({ ...next, updatedAt });
+      const values = CURSOR_COLUMNS.map((column) => row[column]);
+      const changes = await storageCall(`advancing the ingest cursor of ${row.source_id}`, async () =>
+        expected === null ? insert.run(values).changes : update.run([...values, expected.sourceId, expected.updatedAt, expected.offset]).changes,
+      );
+      return changes === 1 ? cursorOf(row, next) : null;
+    };
   }
 
   async delete(sourceId: string): Promise<boolean> {
