@@ -20,7 +20,7 @@ export const CONFIG_DEFAULTS = {
     restart: { maxRestarts: 3, backoffMs: 1_000, maxBackoffMs: 30_000 },
   },
   hooks: { defaultTimeoutMs: 5_000 },
-  ingest: { rescanIntervalSecs: 30 },
+  ingest: { rescanIntervalSecs: 30, writerThread: false },
   server: { port: 3030, host: '127.0.0.1' },
 } as const;
 
@@ -82,7 +82,11 @@ export const rimuruConfigSchema = closedObject({
   sandbox: sandboxSchema.prefault({}),
   hooks: closedObject({ defaultTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.hooks.defaultTimeoutMs) }).prefault({}),
   agents: z.record(z.string(), agentSchema).default(() => ({})),
-  ingest: closedObject({ rescanIntervalSecs: positiveInt.default(CONFIG_DEFAULTS.ingest.rescanIntervalSecs) }).prefault({}),
+  ingest: closedObject({
+    rescanIntervalSecs: positiveInt.default(CONFIG_DEFAULTS.ingest.rescanIntervalSecs),
+    // Large SQLite transactions from a worker thread: faster with cores to spare, more memory.
+    writerThread: z.boolean().default(CONFIG_DEFAULTS.ingest.writerThread),
+  }).prefault({}),
   // Shape owned by the budgets service; validated there.
   budgets: z.record(z.string(), z.unknown()).default(() => ({})),
   server: closedObject({

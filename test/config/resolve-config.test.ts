@@ -24,7 +24,7 @@ describe('resolveConfig', () => {
       sandbox: { defaults: { ...CONFIG_DEFAULTS.sandbox.defaults }, restart: { ...CONFIG_DEFAULTS.sandbox.restart } },
       hooks: { defaultTimeoutMs: 5000 },
       agents: {},
-      ingest: { rescanIntervalSecs: 30 },
+      ingest: { rescanIntervalSecs: 30, writerThread: false },
       budgets: {},
       server: { port: 3030, host: '127.0.0.1' },
     });

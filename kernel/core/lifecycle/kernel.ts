@@ -10,6 +10,7 @@ import {
   IngestionEngine,
   IngestionWatcher,
   pricingServicePricer,
+  WRITER_THREAD_RECORDS,
   type IngestAdapter,
   type IngestLimits,
   type IngestOptions,
@@ -213,7 +214,7 @@ export class Kernel {
         hookBus: this.hookBus,
         env: this.options.env ?? process.env,
         homeDir: this.options.homeDir ?? homedir(),
-        limits: this.options.ingestLimits,
+        limits: { ...(this.options.config.ingest.writerThread ? { writerThreadRecords: WRITER_THREAD_RECORDS } : {}), ...this.options.ingestLimits },
       });
     })();
     this.ingestion.catch(() => (this.ingestion = undefined));

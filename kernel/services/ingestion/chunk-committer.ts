@@ -3,6 +3,7 @@ import type { IngestSource } from '../../../sdk/src/kinds/adapter';
 import type { UsageRecordInput } from '../storage/bulk';
 import type { Database } from '../storage/database';
 import { writeChunks, type BatchResult, type ChunkWrite } from './chunk-writer';
+import { SqliteBatchWriter } from './sqlite-batch-writer';
 import type { IngestCursor } from './ingest-cursor-repository';
 import type { IngestHooks } from './ingest-hooks';
 import type { IngestLimits } from './ingest-limits';
@@ -58,14 +59,28 @@ export class ChunkCommitter {
   private timer: NodeJS.Timeout | null = null;
   private readonly roomWaiters: Array<() => void> = [];
 
+  /**
+   * Large batches on SQLite are written from a worker thread (see {@link SqliteBatchWriter}); a
+   * small one is not worth the thread's start (~30 ms) and the copy to it.
+   */
+  private readonly sqliteWriter: SqliteBatchWriter | null;
+
   constructor(
     private readonly database: Database,
     private readonly pricer: UsagePricer,
     private readonly hooks: IngestHooks,
     private readonly log: Logger,
     private readonly now: () => number,
-    private readonly limits: Pick<IngestLimits, 'chunkLines' | 'commitDelayMs'>,
-  ) {}
+    private readonly limits: Pick<IngestLimits, 'chunkLines' | 'commitDelayMs' | 'writerThreadRecords'>,
+  ) {
+    this.sqliteWriter = SqliteBatchWriter.forDatabase(database);
+  }
+
+  /** Writes what is queued and stops the writer thread, if one was started (the next batch starts another). */
+  async release(): Promise<void> {
+    await this.flush();
+    await this.sqliteWriter?.close();
+  }
 
   /**
    * Prices a parse output and queues it for a transaction, after its source's earlier chunks.
@@ -187,8 +202,10 @@ export class ChunkCommitter {
     const measure = batch.some((queued) => queued.keys.length > 0);
     const now = this.now();
     let result: BatchResult;
+    const write = { chunks: batch.map((queued) => queued.write), now, measureCostChanges: measure };
+    const records = batch.reduce((sum, queued) => sum + queued.write.records.length, 0);
     try {
-      result = await writeChunks(this.database, { chunks: batch.map((queued) => queued.write), now, measureCostChanges: measure });
+      result = this.sqliteWriter !== null && records >= this.limits.writerThreadRecords ? await this.sqliteWriter.write(write) : await writeChunks(this.database, write);
     } catch (error) {
       if (batch.length === 1) {
         const failed = batch[0] as QueuedChunk;

@@ -9,7 +9,7 @@ export { IngestionWatcher } from './ingestion-watcher';
 export type { IngestionWatcherOptions, WatchedEngine, WatchTarget, WatchTargets } from './ingestion-watcher';
 export { IngestCursorRepository } from './ingest-cursor-repository';
 export type { IngestCursor, IngestCursorInput, TailFingerprint } from './ingest-cursor-repository';
-export { DEFAULT_INGEST_LIMITS, limitsForSandbox } from './ingest-limits';
+export { DEFAULT_INGEST_LIMITS, limitsForSandbox, WRITER_THREAD_RECORDS } from './ingest-limits';
 export type { IngestLimits } from './ingest-limits';
 export { INGEST_WARNING_KINDS } from './ingest-summary';
 export type {

@@ -155,6 +155,30 @@ const SQLITE_INSERT_CURSOR = `insert into ${TABLE} (${CURSOR_COLUMNS.map((c) => 
 const SQLITE_UPDATE_CURSOR =
   `update ${TABLE} set ${CURSOR_COLUMNS.map((c) => `"${c}" = ?`).join(', ')} ` + 'where "source_id" = ? and "updated_at" = ? and "offset" = ?';
 
+/** A compare-and-set prepared for a writer on the driver (see {@link SQLITE_CURSOR_SQL}). */
+export interface CursorWrite {
+  /** The row's values in {@link SQLITE_CURSOR_SQL}'s column order. */
+  values: Array<string | number | null>;
+  /** `null`: insert (no cursor yet); else the `where` of the update: source id, updated_at, offset. */
+  expected: [string, number, number] | null;
+  /** The cursor stored if it succeeds. */
+  cursor: IngestCursor;
+}
+
+/** The statements of {@link preparedCompareAndSet} on SQLite: insert (values), update (values, then the expected source id, updated_at, offset). */
+export const SQLITE_CURSOR_SQL = { insert: SQLITE_INSERT_CURSOR, update: SQLITE_UPDATE_CURSOR } as const;
+
+/** The row a compare-and-set of `next` over `expected` writes, for a writer on the driver. */
+export function cursorWrite(expected: IngestCursor | null, next: IngestCursorInput): CursorWrite {
+  const updatedAt = Math.max(next.updatedAt ?? Date.now(), expected === null ? 0 : expected.updatedAt + 1);
+  const row = toRow({ ...next, updatedAt });
+  return {
+    values: CURSOR_COLUMNS.map((column) => row[column]),
+    expected: expected === null ? null : [expected.sourceId, expected.updatedAt, expected.offset],
+    cursor: cursorOf(row, next),
+  };
+}
+
 /** The cursor a row just written stands for, without reading its state back from JSON. */
 function cursorOf(row: CursorRow, input: IngestCursorInput): IngestCursor {
   return {
@@ -253,13 +277,11 @@ export class IngestCursorRepository extends TableRepository<IngestCursor> implem
     const insert = raw.connection.prepare(SQLITE_INSERT_CURSOR);
     const update = raw.connection.prepare(SQLITE_UPDATE_CURSOR);
     return async (expected, next) => {
-      const updatedAt = Math.max(next.updatedAt ?? Date.now(), expected === null ? 0 : expected.updatedAt + 1);
-      const row = toRow({ ...next, updatedAt });
-      const values = CURSOR_COLUMNS.map((column) => row[column]);
-      const changes = await storageCall(`advancing the ingest cursor of ${row.source_id}`, async () =>
-        expected === null ? insert.run(values).changes : update.run([...values, expected.sourceId, expected.updatedAt, expected.offset]).changes,
+      const write = cursorWrite(expected, next);
+      const changes = await storageCall(`advancing the ingest cursor of ${write.cursor.sourceId}`, async () =>
+        write.expected === null ? insert.run(write.values).changes : update.run([...write.values, ...write.expected]).changes,
       );
-      return changes === 1 ? cursorOf(row, next) : null;
+      return changes === 1 ? write.cursor : null;
     };
   }
 

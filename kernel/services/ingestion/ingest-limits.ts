@@ -29,6 +29,12 @@ export interface IngestLimits {
   bytesInFlight: number;
   /** The longest a parsed chunk waits for more to share its transaction (fewer than `chunkLines` lines queued). */
   commitDelayMs: number;
+  /**
+   * On SQLite, a transaction of at least this many records is written from a worker thread
+   * (`Infinity`: never). Off by default (`ingest.writerThread` turns it on): on two cores it
+   * took 5% off a cold ingest of 250 MB (3.80 -> 3.59 s) for 150 MB more peak memory.
+   */
+  writerThreadRecords: number;
 }
 
 const MiB = 1024 * 1024;
@@ -44,7 +50,11 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
   sourcesInFlight: 16,
   bytesInFlight: 32 * MiB,
   commitDelayMs: 1_000,
+  writerThreadRecords: Infinity,
 });
+
+/** The batch size from which `ingest.writerThread: true` writes from the worker thread: below it a thread start (~30 ms) and the copy are not worth it. */
+export const WRITER_THREAD_RECORDS = 2_000;
 
 /**
  * The limits for one adapter: the engine's, shrunk so that what `parse` receives and returns

@@ -213,6 +213,7 @@ export class IngestionEngine {
 
     await Promise.all(runs.map((run) => this.ingestAdapter(run, context)));
 
+    await this.committer.release().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'could not stop the ingest writer thread'));
     if (!this.aborted(options)) await this.afterRun(runs, context);
     await this.hooks.drained();
     summary.aborted = this.aborted(options);

@@ -106,6 +106,48 @@ export function sessionStatus(lastActivityAt: number, endedAt: number | null, no
   return endedAt === null ? 'idle' : 'completed';
 }
 
+/** The `sessions` columns a merge inserts, in the order of {@link SQLITE_SESSION_UPSERT}'s values. */
+export const SESSION_COLUMNS = ['id', 'agent_id', 'agent_type', 'external_id', 'project_path', 'title', 'status', 'started_at', 'ended_at', 'last_activity_at', 'host', 'metadata'] as const;
+
+export type SessionRow = Record<(typeof SESSION_COLUMNS)[number], string | number | null>;
+
+/** The rows a merge inserts for `deltas` (sessions with no time at all start at `fallbackTime`). */
+export function sessionRows(deltas: readonly SessionDelta[], now: number, fallbackTime: number): SessionRow[] {
+  return deltas.map((delta) => {
+    const startedAt = delta.startedAt ?? delta.endedAt ?? delta.lastActivityAt ?? fallbackTime;
+    const lastActivityAt = delta.lastActivityAt ?? startedAt;
+    return {
+      id: delta.id,
+      agent_id: delta.agentType,
+      agent_type: delta.agentType,
+      external_id: delta.externalId,
+      project_path: delta.projectPath,
+      title: delta.title,
+      status: sessionStatus(lastActivityAt, delta.endedAt, now),
+      started_at: startedAt,
+      ended_at: delta.endedAt,
+      last_activity_at: lastActivityAt,
+      host: null,
+      metadata: JSON.stringify(delta.metadata ?? {}),
+    };
+  });
+}
+
+const SQLITE_ENDED_AT =
+  'case when excluded.ended_at is null then sessions.ended_at when sessions.ended_at is null then excluded.ended_at else max(sessions.ended_at, excluded.ended_at) end';
+const SQLITE_LAST_ACTIVITY = 'max(sessions.last_activity_at, excluded.last_activity_at)';
+
+/**
+ * {@link mergeSessions}' upsert of one row as SQLite SQL, for a writer on the driver directly:
+ * the {@link SESSION_COLUMNS} values, then the start of the active window.
+ */
+export const SQLITE_SESSION_UPSERT =
+  `insert into sessions (${SESSION_COLUMNS.join(', ')}) values (${SESSION_COLUMNS.map(() => '?').join(', ')}) on conflict (id) do update set ` +
+  'project_path = coalesce(excluded.project_path, sessions.project_path), title = coalesce(excluded.title, sessions.title), ' +
+  `started_at = min(sessions.started_at, excluded.started_at), ended_at = ${SQLITE_ENDED_AT}, last_activity_at = ${SQLITE_LAST_ACTIVITY}, ` +
+  `metadata = case when excluded.metadata = '{}' then sessions.metadata else excluded.metadata end, ` +
+  `status = case when ${SQLITE_LAST_ACTIVITY} >= ? then 'active' when (${SQLITE_ENDED_AT}) is not null then 'completed' else 'idle' end`;
+
 /**
  * Merges session deltas into `sessions` inside the caller's transaction, in SQL: the earliest
  * start, the latest end and activity, new project path/title/metadata over old. Done by the
@@ -137,24 +179,7 @@ export async function mergeSessions(trx: Knex.Transaction, deltas: readonly Sess
     for (const row of rows) before.set(String(row.id), String(row.status) as SessionStatus);
   }
 
-  const rows = deltas.map((delta) => {
-    const startedAt = delta.startedAt ?? delta.endedAt ?? delta.lastActivityAt ?? fallbackTime;
-    const lastActivityAt = delta.lastActivityAt ?? startedAt;
-    return {
-      id: delta.id,
-      agent_id: delta.agentType,
-      agent_type: delta.agentType,
-      external_id: delta.externalId,
-      project_path: delta.projectPath,
-      title: delta.title,
-      status: sessionStatus(lastActivityAt, delta.endedAt, now),
-      started_at: startedAt,
-      ended_at: delta.endedAt,
-      last_activity_at: lastActivityAt,
-      host: null,
-      metadata: JSON.stringify(delta.metadata ?? {}),
-    };
-  });
+  const rows = sessionRows(deltas, now, fallbackTime);
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
     await trx('sessions').insert(rows.slice(start, start + ROWS_PER_STATEMENT)).onConflict('id').merge(merge);
   }

@@ -209,6 +209,21 @@ export async function upsertUsageRecords(
   return { ...counts, unchanged: records.length - counts.inserted - counts.updated };
 }
 
+/**
+ * The rows an upsert of `records` writes on SQLite, for a writer on the driver directly (a
+ * worker thread): checked and collapsed like {@link upsertUsageRecords} does, each row's values
+ * in {@link SQLITE_UPSERT_SQL}'s column order, and its token total (for `keep-larger`).
+ *
+ * @throws StorageError E1008 when a record is invalid.
+ */
+export function sqliteUpsertRows(records: readonly UsageRecordInput[], conflict: UsageConflictPolicy): { values: Array<Array<string | number | null>>; totals: number[] } {
+  const unique = collapseDuplicates(toUsageRows(records), conflict);
+  return { values: unique.map(valuesOf), totals: unique.map(tokenTotal) };
+}
+
+/** The statements of the SQLite upsert: insert (values; a conflict does nothing), and update-if-larger (values without the key, then the key and the new total). */
+export const SQLITE_UPSERT_SQL = { insert: SQLITE_INSERT, updateIfLarger: SQLITE_UPDATE_IF_LARGER } as const;
+
 function knexOf(target: Database | Knex.Transaction): Knex | Knex.Transaction {
   return target instanceof Database ? target.knex : target;
 }

@@ -32,7 +32,7 @@ export interface HealthStatus {
 }
 
 // SQLite waits this long for another process's write lock before SQLITE_BUSY.
-const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 // Two kernels starting together both try to migrate; the loser waits for the lock.
 const MIGRATION_LOCK_RETRY = { maxAttempts: 20, initialDelayMs: 100, maxDelayMs: 1_000, factor: 1.5, jitter: 0.3 };
 

@@ -16,8 +16,12 @@ import { doneLine, progressCount, startIngestChild, useChildWorlds } from './ing
 
 const SEED = Number(process.env.RIMURU_CRASH_SEED ?? 20260315);
 const KILLS = 6;
-// Small chunks: many transactions, so most kill points fall inside the ingest.
-const LIMITS = { chunkLines: 150 };
+// Small chunks: many transactions, so most kill points fall inside the ingest. Run twice: with
+// every transaction written on the kernel's own connection, then from the SQLite writer thread.
+const WRITERS = [
+  { writer: 'in-thread', limits: { chunkLines: 150 } },
+  { writer: 'writer thread', limits: { chunkLines: 150, writerThreadRecords: 1 } },
+] as const;
 
 const children = useChildWorlds();
 
@@ -68,7 +72,7 @@ async function recordCount(world: IngestWorld): Promise<number> {
   }
 }
 
-it(`totals after ${KILLS} SIGKILLs at random points and a final run equal one clean run's (seed ${SEED})`, async () => {
+it.each(WRITERS)(`totals after ${KILLS} SIGKILLs at random points and a final run equal one clean run's (seed ${SEED}, $writer)`, async ({ limits: LIMITS }) => {
   const clean = await makeWorld();
   const cleanRun = startIngestChild(children.bundle(), clean.world, LIMITS);
   const cleanExit = await cleanRun.exited;
