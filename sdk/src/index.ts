@@ -17,3 +17,4 @@ export type { DefinedPlugin, HookHandlerFn, HookHandlers, PluginDefinition, Plug
 export * from './kinds';
 export { defineConfig, LOG_LEVELS } from './config';
 export type * from './config';
+export * from './json-fields';

@@ -1,33 +1,5 @@
-/**
- * Narrowing of untrusted JSON values from agent logs. Hand-written rather than a schema
- * library: it runs for every line of years of transcripts inside the sandbox, and a bundled
- * validator would cost more than the parse itself.
- */
-
-export type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
-}
-
-/** A token count: a non-negative safe integer. `undefined` for anything else. */
-export function tokenCount(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
-
-/** An ISO-8601 time (or epoch milliseconds) as a normalised ISO string, or `undefined`. */
-export function isoTime(value: unknown): string | undefined {
-  // Nearly every line carries its time already normalised: kept as it is, it costs no Date.
-  if (typeof value === 'string' && isNormalisedIsoTime(value)) return value;
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const ms = typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms) || ms < 0) return undefined;
-  return new Date(ms).toISOString();
-}
+/** The SDK's log-field readers, plus the line hash this adapter keys id-less lines with. */
+export { isJsonObject, isNormalisedIsoTime, isoTime, nonEmptyString, tokenCount, type JsonObject } from '@rimuru/sdk';
 
 /** 64-bit FNV-1a of a string, as 16 hex digits: a stable key for lines that carry no id. */
 export function fnv1a64(text: string): string {
@@ -42,36 +14,4 @@ export function fnv1a64(text: string): string {
     lo = loMul >>> 0;
   }
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-function digits(text: string, start: number, count: number): number {
-  let value = 0;
-  for (let index = start; index < start + count; index++) {
-    const digit = text.charCodeAt(index) - 48;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-/**
- * True when `text` is exactly what `new Date(Date.parse(text)).toISOString()` gives back
- * (`YYYY-MM-DDTHH:MM:SS.sssZ`, a real calendar date and time, not before 1970): checked by its
- * characters, without building a Date. Anything else goes the long way.
- */
-export function isNormalisedIsoTime(text: string): boolean {
-  if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */) return false;
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':' || text[19] !== '.') return false;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number))) return false;
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
-  return hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && digits(text, 20, 3) >= 0;
 }
