@@ -12,6 +12,7 @@ const fetchArgs = z.strictObject({
   body: z.string().optional(),
   timeoutMs: timeoutArg.optional(),
   maxBytes: byteCountArg.optional(),
+  truncate: z.boolean().optional(),
 });
 
 const HTTP_SCHEMES = ['http', 'https'] as const;
@@ -22,6 +23,19 @@ const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding', 'con
 
 function withoutHeaders(headers: Record<string, string>, names: readonly string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name.toLowerCase())));
+}
+
+/** The answer to a body over `maxBytes` with `truncate: false`: nothing of it is returned. */
+function bodyTooLarge(plugin: string, where: string, host: string, maxBytes: number, announced: number | null): Error {
+  const size = announced === null ? 'more than that' : `${announced} bytes announced`;
+  return resultTooLarge(plugin, where, `the response body from ${host} is over the ${maxBytes}-byte limit (${size}); nothing of it was kept`);
+}
+
+/** The body size a response announces (`content-length`), or `null` when it does not say. */
+function announcedLength(response: Response): number | null {
+  const header = response.headers.get('content-length');
+  if (header === null || !/^\d+$/.test(header.trim())) return null;
+  return Number(header);
 }
 
 /** Reads at most `maxBytes` of a body stream and cancels the rest, so a huge body costs no more. */
@@ -48,7 +62,10 @@ async function readBounded(response: Response, maxBytes: number): Promise<{ body
 /**
  * The `http` capability: `fetch` to hosts in `permissions.net`. Redirects are followed by
  * hand so each hop is checked against the gate before it is requested; credentials are
- * dropped when a hop changes origin; the body is read up to `maxBytes` and cut there.
+ * dropped when a hop changes origin; the body is read up to `maxBytes` and cut there — or,
+ * with `truncate: false`, the call fails with E2005 (before reading anything when the
+ * response announces a larger `content-length`), so a plugin that needs the whole document
+ * never parses half of one.
  */
 export function createHttpCapability({ plugin, gate, limits, signal }: CapabilityContext): Capability {
   const where = 'http.fetch';
@@ -71,7 +88,13 @@ export function createHttpCapability({ plugin, gate, limits, signal }: Capabilit
             const response = await fetch(url, { method: requestMethod, headers, body, redirect: 'manual', signal: requestSignal });
             const location = response.headers.get('location');
             if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+              const announced = announcedLength(response);
+              if (args.truncate === false && announced !== null && announced > maxBytes) {
+                await response.body?.cancel();
+                throw bodyTooLarge(plugin, where, url.host, maxBytes, announced);
+              }
               const { body: text, truncated } = await readBounded(response, maxBytes);
+              if (truncated && args.truncate === false) throw bodyTooLarge(plugin, where, url.host, maxBytes, announced);
               return { status: response.status, headers: Object.fromEntries(response.headers), body: text, truncated };
             }
             await response.body?.cancel();

@@ -62,6 +62,12 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Largest body to read; the response is cut and `truncated` set beyond it. */
   maxBytes?: number;
+  /**
+   * `false`: a body over `maxBytes` fails the call (E2005) instead of being cut, and nothing of
+   * it is returned — for documents that are useless when incomplete (a JSON price list).
+   * Default `true`.
+   */
+  truncate?: boolean;
 }
 
 export interface HttpResponse {
