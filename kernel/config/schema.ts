@@ -19,9 +19,10 @@ export const CONFIG_DEFAULTS = {
     defaults: { memoryMb: 64, callTimeoutMs: 10_000, wallTimeoutMs: 30_000 },
     restart: { maxRestarts: 3, backoffMs: 1_000, maxBackoffMs: 30_000 },
   },
-  hooks: { defaultTimeoutMs: 5_000 },
+  hooks: { defaultTimeoutMs: 5_000, delivery: { maxAttempts: 3, backoffMs: 1_000, maxBackoffMs: 30_000, drainTimeoutMs: 15_000 } },
   ingest: { rescanIntervalSecs: 30, writerThread: false },
   server: { port: 3030, host: '127.0.0.1' },
+  sync: { intervalHours: 24, timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, minIntervalMinutes: 60, retry: { attempts: 3, backoffMs: 2_000, maxBackoffMs: 60_000 } },
 } as const;
 
 const databaseSchema = closedObject({
@@ -74,13 +75,53 @@ const agentSchema = closedObject({
   enabled: z.boolean().default(true),
 });
 
+// Pricing sync providers (kernel/services/sync): schedule, bounds, retries, and per provider
+// its switch, base URL (proxies, tests; the only host it may reach), key and rate limit.
+const syncProviderSchema = closedObject({
+  enabled: z.boolean().default(true),
+  baseUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL like https://proxy.example.com/litellm' }).optional(),
+  apiKey: nonEmpty.optional(),
+  minIntervalMinutes: z.number().nonnegative().optional(),
+});
+
+const syncSchema = closedObject({
+  intervalHours: z.number().nonnegative().default(CONFIG_DEFAULTS.sync.intervalHours),
+  timeoutMs: positiveInt.default(CONFIG_DEFAULTS.sync.timeoutMs),
+  maxResponseBytes: positiveInt.default(CONFIG_DEFAULTS.sync.maxResponseBytes),
+  minIntervalMinutes: z.number().nonnegative().default(CONFIG_DEFAULTS.sync.minIntervalMinutes),
+  retry: closedObject({
+    attempts: positiveInt.max(10).default(CONFIG_DEFAULTS.sync.retry.attempts),
+    backoffMs: positiveInt.default(CONFIG_DEFAULTS.sync.retry.backoffMs),
+    maxBackoffMs: positiveInt.default(CONFIG_DEFAULTS.sync.retry.maxBackoffMs),
+  }).prefault({}),
+  providers: z.record(z.string(), syncProviderSchema).default(() => ({})),
+});
+
 export const rimuruConfigSchema = closedObject({
   dataDir: nonEmpty.optional(),
   logLevel: z.enum(LOG_LEVELS).default(CONFIG_DEFAULTS.logLevel),
   database: databaseSchema.prefault({}),
   plugins: pluginsSchema.prefault({}),
   sandbox: sandboxSchema.prefault({}),
-  hooks: closedObject({ defaultTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.hooks.defaultTimeoutMs) }).prefault({}),
+  hooks: closedObject({
+    defaultTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.hooks.defaultTimeoutMs),
+    // Which notifications (by source hook and level) go to which notifiers; none: every notifier with a url.
+    routes: z
+      .array(
+        closedObject({
+          events: z.array(nonEmpty).min(1),
+          notifiers: z.array(nonEmpty).min(1),
+          levels: z.array(z.enum(['info', 'warning', 'critical'])).min(1).optional(),
+        }),
+      )
+      .default(() => []),
+    delivery: closedObject({
+      maxAttempts: positiveInt.max(10).default(CONFIG_DEFAULTS.hooks.delivery.maxAttempts),
+      backoffMs: positiveInt.default(CONFIG_DEFAULTS.hooks.delivery.backoffMs),
+      maxBackoffMs: positiveInt.default(CONFIG_DEFAULTS.hooks.delivery.maxBackoffMs),
+      drainTimeoutMs: positiveInt.default(CONFIG_DEFAULTS.hooks.delivery.drainTimeoutMs),
+    }).prefault({}),
+  }).prefault({}),
   agents: z.record(z.string(), agentSchema).default(() => ({})),
   ingest: closedObject({
     rescanIntervalSecs: positiveInt.default(CONFIG_DEFAULTS.ingest.rescanIntervalSecs),
@@ -93,6 +134,7 @@ export const rimuruConfigSchema = closedObject({
     port: z.number().int().min(0).max(65_535).default(CONFIG_DEFAULTS.server.port),
     host: nonEmpty.default(CONFIG_DEFAULTS.server.host),
   }).prefault({}),
+  sync: syncSchema.prefault({}),
 });
 
 type ParsedConfig = z.output<typeof rimuruConfigSchema>;

@@ -45,6 +45,11 @@ export const ErrorCodes = {
   HOOK_HANDLER_FAILED: 'E5002',
   HOOK_UNKNOWN: 'E5003',
   HOOK_HANDLER_INVALID: 'E5004',
+  // hooks: notifications and budgets (E51xx)
+  NOTIFIER_NOT_FOUND: 'E5101',
+  NOTIFICATION_INVALID: 'E5102',
+  NOTIFICATION_FAILED: 'E5103',
+  NOTIFIER_NOT_RUNNING: 'E5104',
   // cli
   USAGE: 'E6001',
   REPORT_SUBJECT_NOT_FOUND: 'E6002',
@@ -52,9 +57,18 @@ export const ErrorCodes = {
   SERVICE_UNAVAILABLE: 'E7001',
   // pricing
   PRICING_SNAPSHOT_INVALID: 'E8001',
+  SYNC_PROVIDER_NOT_FOUND: 'E8002',
+  SYNC_FAILED: 'E8003',
+  SYNC_INVALID_RESULT: 'E8004',
+  MODEL_NOT_FOUND: 'E8005',
   // imports
   IMPORT_UNREADABLE: 'E9001',
   IMPORT_INVALID_FILE: 'E9002',
+  // exports (E91xx)
+  EXPORT_FAILED: 'E9101',
+  EXPORT_WRITE_FAILED: 'E9102',
+  // HTTP server (E71xx)
+  SERVER_LISTEN_FAILED: 'E7101',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -95,6 +109,8 @@ export class PluginError extends RimuruError {}
 export class ConfigError extends RimuruError {}
 /** A hook handler failed or timed out. */
 export class HookError extends RimuruError {}
+/** A notification could not be routed or delivered, or a notifier is missing. */
+export class NotificationError extends RimuruError {}
 /** The command line was used wrongly. */
 export class UsageError extends RimuruError {
   constructor(message: string, options: RimuruErrorOptions = {}) {
@@ -109,6 +125,8 @@ export class ContainerError extends RimuruError {}
 export class PricingError extends RimuruError {}
 /** A file given to import (e.g. a Cursor usage CSV) cannot be read or is not what it claims to be. */
 export class ImportError extends RimuruError {}
+/** An export could not be produced (its exporter plugin failed) or written. */
+export class ExportError extends RimuruError {}
 
 export function isRimuruError(value: unknown): value is RimuruError {
   return value instanceof RimuruError;

@@ -75,9 +75,39 @@ export interface SandboxConfig {
   restart?: SandboxRestartPolicy;
 }
 
+/** Sends notifications of some events, at some levels, to some notifiers. */
+export interface NotificationRoute {
+  /** The notifications' source hooks (`CostThreshold`, `SessionEnd`, …), or `*` for any. */
+  events: string[];
+  /** Notifier names (`slack`, `discord`, `webhook`) or plugin package names, or `*` for every one. */
+  notifiers: string[];
+  /** Only these levels. Default: every level. */
+  levels?: Array<'info' | 'warning' | 'critical'>;
+}
+
+/** How notifications are delivered to notifiers. */
+export interface DeliveryConfig {
+  /** Tries per notification; a 5xx answer or no answer (timeout) is retried, a 4xx is not. Default 3. */
+  maxAttempts?: number;
+  /** Wait before the first retry, in ms; doubled on each further one. Default 1000. */
+  backoffMs?: number;
+  /** Ceiling of the wait between tries, in ms. Default 30000. */
+  maxBackoffMs?: number;
+  /** How long shutdown waits for deliveries still under way, in ms. Default 15000. */
+  drainTimeoutMs?: number;
+}
+
 export interface HooksConfig {
   /** Timeout of a hook handler that does not declare its own, in ms. Default 5000. */
   defaultTimeoutMs?: number;
+  /**
+   * Which notifications go to which notifiers. A notification goes to every notifier of every
+   * route that matches its source and level. Without routes, every notifier whose `url` is
+   * configured gets every notification.
+   */
+  routes?: NotificationRoute[];
+  /** Retries and shutdown of notification deliveries. */
+  delivery?: DeliveryConfig;
 }
 
 /** Per-agent settings, by agent type (`claude-code`, `codex`, …). */
@@ -104,11 +134,62 @@ export interface IngestConfig {
   writerThread?: boolean;
 }
 
+/** Per-period limits in USD. */
+// Type aliases, not interfaces: the kernel's schema checks this section as a plain record.
+export type PeriodBudgets = {
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+};
+
+/** Spending budgets, in USD. */
+export type BudgetsConfig = PeriodBudgets & {
+  /** Limits per agent type, e.g. `{ "claude-code": { daily: 20 } }`. */
+  perAgent?: Record<string, PeriodBudgets>;
+  /** Limit of one session's total cost. */
+  perSession?: number;
+  /** Fractions of a limit that fire `CostThreshold`, each once per period. Default `[0.8, 1.0]`. */
+  alertThresholds?: number[];
+  /** IANA zone days, weeks (Monday first) and months are cut in. Default: the machine's zone. */
+  timeZone?: string;
+};
+
 export interface ServerConfig {
   /** Port of the HTTP API and dashboard. Default 3030. */
   port?: number;
   /** Interface to listen on. Default `127.0.0.1` (this machine only). */
   host?: string;
+}
+
+/** One pricing sync provider (`sync.providers.<provider>`: litellm, openrouter, anthropic, openai, google). */
+export interface SyncProviderConfig {
+  /** Set to `false` to never ask this provider. Default `true`. */
+  enabled?: boolean;
+  /**
+   * Where to ask instead of the provider's own address (a proxy, a mirror, a test server). The
+   * plugin is then allowed to reach this host and no other.
+   */
+  baseUrl?: string;
+  /** The API key, when not in the provider's environment variable. Never logged or shown. */
+  apiKey?: string;
+  /** The least time between two scheduled syncs of this provider, in minutes. Default `sync.minIntervalMinutes`. */
+  minIntervalMinutes?: number;
+}
+
+/** Keeping model names, context windows and prices current from the sync providers. */
+export interface SyncConfig {
+  /** Hours between syncs while `rimuru-kernel run` runs; `0` turns the schedule off. Default 24. */
+  intervalHours?: number;
+  /** Timeout of one request to a provider, in ms. Default 30000. */
+  timeoutMs?: number;
+  /** Largest response read from a provider, in bytes (capped by the sandbox's 16 MiB). Default 16 MiB. */
+  maxResponseBytes?: number;
+  /** The least time between two scheduled syncs of one provider, in minutes. Default 60. */
+  minIntervalMinutes?: number;
+  /** Retries of a failed request (timeouts, 429, 5xx, network): attempts, first delay and ceiling, ms. */
+  retry?: { attempts?: number; backoffMs?: number; maxBackoffMs?: number };
+  /** Per-provider settings, by the provider's name. */
+  providers?: Record<string, SyncProviderConfig>;
 }
 
 export interface RimuruConfig {
@@ -132,10 +213,12 @@ export interface RimuruConfig {
   agents?: Record<string, AgentConfig>;
   /** Ingestion of the agents' logs while the kernel runs. */
   ingest?: IngestConfig;
-  /** Spending budgets. Passed through unchecked for now; their shape is defined by the budgets service. */
-  budgets?: Record<string, unknown>;
+  /** Spending budgets; `CostThreshold` fires once per threshold per period. Checked by the budgets service at start. */
+  budgets?: BudgetsConfig;
   /** The HTTP API and dashboard. */
   server?: ServerConfig;
+  /** Pricing sync providers: schedule, retries, and per provider its URL, key and switch. */
+  sync?: SyncConfig;
 }
 
 /**

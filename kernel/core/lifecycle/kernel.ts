@@ -17,12 +17,14 @@ import {
   type IngestRunSummary,
   type UsagePricer,
 } from '../../services/ingestion';
+import { BudgetService, resolveBudgets } from '../../services/budgets';
+import { DeliveryLog, NotificationService, withConfiguredGrants, type NotifierHandle } from '../../services/notifications';
 import { PricingService } from '../../services/pricing';
 import type { Database } from '../../services/storage/database';
 import { openStore } from '../../services/storage/open-store';
 import { StorageDataSource } from '../../services/storage/storage-data-source';
 import { DatabaseHookExecutionRecorder, DatabaseKvStore, DatabasePluginStateStore } from '../../services/storage/stores';
-import { createKernelContainer, KernelContainer, KernelHookBus, provideClass, provideValue, systemClock, Tokens } from '../container';
+import { createKernelContainer, KernelContainer, KernelHookBus, provideClass, provideValue, systemClock, Tokens, type Clock } from '../container';
 import { errorMessage } from '../errors';
 import type { HookBus } from '../hooks';
 import { defaultBuiltinPluginDir, PluginRegistry, type PluginRecord, type PluginState } from '../registry';
@@ -43,6 +45,8 @@ export interface KernelOptions {
   pricer?: UsagePricer;
   /** Chunk and line limits of ingestion (tests shrink them). */
   ingestLimits?: Partial<IngestLimits>;
+  /** Wall clock of the budgets and notifications (tests fix "now"). */
+  clock?: Clock;
 }
 
 export type KernelSummary = Record<PluginState, number> & { discovered: number };
@@ -61,6 +65,10 @@ export class Kernel {
   private stateWrites: Promise<void> = Promise.resolve();
   private ingestion?: Promise<IngestionEngine>;
   private watcher?: IngestionWatcher;
+  /** Budgets (`budgets` config): fires CostThreshold once per threshold per period. */
+  budgets?: BudgetService;
+  /** Routes `custom:notify` to the notifier plugins and keeps the delivery log. */
+  notifications?: NotificationService;
 
   private constructor(
     readonly container: KernelContainer,
@@ -71,6 +79,8 @@ export class Kernel {
 
   static async boot(options: KernelOptions): Promise<Kernel> {
     const { config, logger } = options;
+    // Checked before anything starts: a mistyped budget must not leave the user unwarned.
+    const budgets = resolveBudgets(config.budgets);
     await mkdir(config.dataDir, { recursive: true });
     const database = options.database ?? (await openStore(config, logger));
     const stateStore = new DatabasePluginStateStore(database.knex);
@@ -86,7 +96,7 @@ export class Kernel {
       // Registered first so it is disposed last, after the services that write to it.
       provideValue(Tokens.Database, database, { owned: options.database === undefined }),
       provideValue(Tokens.DataDir, config.dataDir),
-      provideValue(Tokens.Clock, systemClock),
+      provideValue(Tokens.Clock, options.clock ?? systemClock),
       provideValue(Tokens.HookExecutionRecorder, new DatabaseHookExecutionRecorder(database.knex, { logger })),
       provideClass(Tokens.HookBus, KernelHookBus),
       provideValue(Tokens.PluginRegistry, registry),
@@ -98,7 +108,20 @@ export class Kernel {
     });
     kernel.recordStatesIn(stateStore);
     await registry.discover();
+    kernel.notifications = new NotificationService({
+      hookBus: kernel.hookBus,
+      notifiers: () => kernel.notifierHandles(),
+      deliveryLog: new DeliveryLog(database.knex),
+      routes: config.hooks.routes,
+      delivery: config.hooks.delivery,
+      logger,
+      clock: options.clock,
+    });
+    kernel.notifications.start();
     await kernel.startPlugins();
+    // After the plugins: the first evaluation's CostThreshold must reach their handlers.
+    kernel.budgets = new BudgetService({ database, hookBus: kernel.hookBus, budgets, logger, clock: options.clock });
+    kernel.budgets.start();
     const summary = kernel.summary();
     // A notification: nothing to chain or abort, so the handlers run side by side.
     await kernel.hookBus.emitParallel('KernelReady', { plugins: summary.discovered, running: summary.running });
@@ -148,7 +171,7 @@ export class Kernel {
 
   private async startPlugin(record: PluginRecord): Promise<void> {
     const { config, logger } = this.options;
-    const settings = adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents);
+    const settings = withConfiguredGrants(record.manifest, adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents));
     const runner = new PluginRunner(record, {
       registry: this.registry,
       hookBus: this.hookBus,
@@ -168,6 +191,21 @@ export class Kernel {
     if (await runner.start()) {
       await this.hookBus.emitSeries('PluginLoaded', { plugin: record.name, version: record.version });
     }
+  }
+
+  /** Notifier plugins the user has not turned off, for the notification service. */
+  private notifierHandles(): NotifierHandle[] {
+    const handles: NotifierHandle[] = [];
+    for (const record of this.registry.list()) {
+      if (record.manifest?.rimuru.kind !== 'notifier' || record.state === 'disabled') continue;
+      handles.push({
+        plugin: record.name,
+        names: (record.manifest.rimuru.contributes?.notifiers ?? []).map((n) => n.name),
+        config: this.options.config.plugins.config[record.name] ?? {},
+        sandbox: () => this.runners.get(record.name)?.live,
+      });
+    }
+    return handles;
   }
 
   /** The running sandbox of a plugin, for host services that call plugin methods. */
@@ -271,9 +309,12 @@ export class Kernel {
     ingestion?.stop();
     await this.watcher?.stop();
     await ingestion?.idle();
+    // Alerts the last ingest crossed still go out before the plugins stop.
+    await this.budgets?.stop();
     await this.hookBus.emitSeries('KernelShutdown', { reason }).catch((error: unknown) => {
       logger.warn({ err: errorMessage(error) }, 'KernelShutdown hook failed');
     });
+    await this.notifications?.drain();
     for (const runner of [...this.runners.values()].reverse()) {
       await runner.stop(reason);
       await this.hookBus.emitSeries('PluginUnloaded', { plugin: runner.name, reason }).catch(() => undefined);
