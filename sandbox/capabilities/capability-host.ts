@@ -9,6 +9,7 @@ import { createDataCapability } from './data';
 import { createEnvCapability } from './env';
 import { createExecCapability } from './exec';
 import { createFsCapability } from './fs';
+import { FsObservationRecorder, type FsObservation } from './fs-observations';
 import { createHooksCapability } from './hooks';
 import { createHttpCapability } from './http';
 import { createKvCapability } from './kv';
@@ -24,6 +25,12 @@ export type HostCallHandler = (capability: string, method: string, argsJson: str
 
 export interface CapabilityHost {
   call: HostCallHandler;
+  /**
+   * Runs `work` (one plugin call) while recording the files and directories its capability
+   * calls looked at; `notKept` says why they cannot stand for the answer (a call to another
+   * capability, a write, a symlink, something modified just now). One recording at a time.
+   */
+  observe<T>(work: () => Promise<T>, nowMs?: number): Promise<{ value: T } & ({ observations: FsObservation[] } | { notKept: string })>;
   /** Kills children, closes sockets and database handles, aborts fetches; later calls fail with E2008. */
   dispose(): Promise<void>;
 }
@@ -51,6 +58,7 @@ export function createCapabilityHost(plugin: CapabilityPlugin, services: Capabil
     services,
     limits,
     signal: abort.signal,
+    recording: { recorder: null },
   };
   const capabilities = new Map<string, Capability>([
     ['fs', createFsCapability(context)],
@@ -85,6 +93,9 @@ export function createCapabilityHost(plugin: CapabilityPlugin, services: Capabil
         });
       }
       const handler = handlerOf(capability, methodName, where);
+      // The environment is fixed for the kernel's life and logging changes nothing: only the
+      // file system can be re-checked by a stat.
+      if (capability !== 'fs' && capability !== 'env' && capability !== 'log') context.recording.recorder?.opaque(`called ${where}`);
       if (typeof argsJson !== 'string') throw badRequest(plugin.name, where, 'arguments must be a JSON string');
       if (argsJson.length > limits.maxArgsBytes) {
         throw badRequest(plugin.name, where, `arguments are larger than ${limits.maxArgsBytes} bytes`);
@@ -101,6 +112,18 @@ export function createCapabilityHost(plugin: CapabilityPlugin, services: Capabil
       } catch (error) {
         if (isRimuruError(error)) throw error;
         throw capabilityFailed(plugin.name, where, error);
+      }
+    },
+
+    async observe(work, nowMs) {
+      if (context.recording.recorder !== null) throw new Error(`plugin "${plugin.name}": a recording is already running`);
+      const recorder = new FsObservationRecorder();
+      context.recording.recorder = recorder;
+      try {
+        const value = await work();
+        return { value, ...recorder.result(nowMs ?? Date.now()) };
+      } finally {
+        context.recording.recorder = null;
       }
     },
 

@@ -4,6 +4,7 @@ import type { PermissionGate } from '../permissions';
 import { badRequest } from './capability-errors';
 import type { CapabilityLimits } from './capability-limits';
 import type { CapabilityServices } from './capability-services';
+import type { FsObservationRecorder } from './fs-observations';
 
 /** What every capability of one plugin is built with. */
 export interface CapabilityContext {
@@ -14,6 +15,8 @@ export interface CapabilityContext {
   limits: CapabilityLimits;
   /** Aborted when the host is disposed: long waits (fetch, ws.receive) listen to it. */
   signal: AbortSignal;
+  /** While the host records what a plugin call depends on (see `CapabilityHost.observe`). */
+  recording: { recorder: FsObservationRecorder | null };
 }
 
 /** One method of a capability, with its argument schema folded in so the host needs no generics. */

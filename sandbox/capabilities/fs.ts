@@ -52,7 +52,24 @@ function toFileStat(reportedPath: string, stat: Stats): FileStat {
 }
 
 /** The `fs` capability: stat, list, glob, ranged and line reads, and writes, all under the gate's roots. */
-export function createFsCapability({ plugin, gate, limits }: CapabilityContext): Capability {
+export function createFsCapability({ plugin, gate, limits, recording }: CapabilityContext): Capability {
+  /**
+   * Runs one fs method, telling an active recording (see `CapabilityHost.observe`) what it
+   * looked at through `observe`; a method that fails is not something a stat can re-check.
+   */
+  function observed<A>(run: (args: A) => Promise<unknown>): (args: A) => Promise<unknown> {
+    return async (args) => {
+      if (recording.recorder === null) return run(args);
+      try {
+        return await run(args);
+      } catch (error) {
+        recording.recorder?.opaque('an fs call failed');
+        throw error;
+      }
+    };
+  }
+
+
   async function openRegularFile(realPath: string, where: string): Promise<{ handle: fsp.FileHandle; size: number }> {
     const handle = await gate.openFile('fs.read', realPath, READ_FLAGS);
     const stat = await handle.stat();
@@ -64,6 +81,7 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
   }
 
   async function write(where: string, requested: string, data: string, append: boolean): Promise<null> {
+    recording.recorder?.opaque(`${where} wrote a file`);
     const bytes = Buffer.byteLength(data);
     if (bytes > limits.maxWriteBytes) {
       throw resultTooLarge(plugin, where, `${bytes} bytes is over the ${limits.maxWriteBytes}-byte limit of one write; write in parts`);
@@ -84,25 +102,31 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
 
   return {
     methods: {
-      stat: method(plugin, statArgs, async (args): Promise<FileStat | null> => {
+      stat: method(plugin, statArgs, observed(async (args): Promise<FileStat | null> => {
         const real = await gate.checkPath('fs.read', args.path);
         let handle: fsp.FileHandle;
         try {
           handle = await gate.openFile('fs.read', real, READ_FLAGS);
         } catch (error) {
-          if (isMissing(error)) return null;
+          if (isMissing(error)) {
+            recording.recorder?.missing(real);
+            return null;
+          }
           throw error;
         }
+        recording.recorder?.file(real);
         try {
           return toFileStat(gate.absolutePath('fs.read', args.path), await handle.stat());
         } finally {
           await handle.close();
         }
-      }),
+      })),
 
-      list: method(plugin, listArgs, async (args): Promise<DirEntry[]> => {
+      list: method(plugin, listArgs, observed(async (args): Promise<DirEntry[]> => {
         const real = await gate.checkPath('fs.read', args.dir);
         const reported = gate.absolutePath('fs.read', args.dir);
+        // Stat-ed before it is read: an entry added meanwhile moves the mtime past the one kept.
+        recording.recorder?.directory(real);
         let entries;
         try {
           entries = await readDirectoryVerified(gate, real, limits.maxListEntries);
@@ -116,13 +140,15 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
             if (!entry.isSymbolicLink()) {
               return { name: entry.name, path: entryPath, isFile: entry.isFile(), isDirectory: entry.isDirectory() };
             }
+            // What a link points to can change without its directory changing.
+            recording.recorder?.opaque('a listing held a symlink');
             const target = await statSymlinkTarget(gate, path.join(real, entry.name));
             return { name: entry.name, path: entryPath, isFile: target?.isFile ?? false, isDirectory: target?.isDirectory ?? false };
           }),
         );
-      }),
+      })),
 
-      glob: method(plugin, globArgs, async (args): Promise<string[]> => {
+      glob: method(plugin, globArgs, observed(async (args): Promise<string[]> => {
         const realRoot = await gate.checkPath('fs.read', args.root);
         try {
           return await globWalk(gate, {
@@ -132,16 +158,18 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
             maxResults: clamp(args.maxResults ?? DEFAULT_GLOB_RESULTS, limits.maxGlobResults),
             maxDirectories: limits.maxGlobDirectories,
             maxEntriesPerDirectory: limits.maxListEntries,
+            recorder: recording.recorder,
           });
         } catch (error) {
           if (error instanceof GlobTooWide || error instanceof TooManyEntries) throw resultTooLarge(plugin, 'fs.glob', error.message);
           throw error;
         }
-      }),
+      })),
 
-      read: method(plugin, readArgs, async (args): Promise<ReadResult> => {
+      read: method(plugin, readArgs, observed(async (args): Promise<ReadResult> => {
         const real = await gate.checkPath('fs.read', args.path);
         const { handle, size } = await openRegularFile(real, 'fs.read');
+        recording.recorder?.file(real);
         try {
           const offset = args.offset ?? 0;
           // Sized by what the file holds, so a default-length read of a small file stays small.
@@ -162,11 +190,12 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
         } finally {
           await handle.close();
         }
-      }),
+      })),
 
-      readLines: method(plugin, readLinesArgs, async (args) => {
+      readLines: method(plugin, readLinesArgs, observed(async (args) => {
         const real = await gate.checkPath('fs.read', args.path);
         const { handle } = await openRegularFile(real, 'fs.readLines');
+        recording.recorder?.file(real);
         try {
           const maxBytes = clamp(args.maxBytes ?? DEFAULT_READ_LINES_BYTES, limits.maxReadLinesBytes);
           return await readLinesFrom(handle, {
@@ -179,7 +208,7 @@ export function createFsCapability({ plugin, gate, limits }: CapabilityContext):
         } finally {
           await handle.close();
         }
-      }),
+      })),
 
       writeFile: method(plugin, writeArgs, (args) => write('fs.writeFile', args.path, args.data, false)),
       appendFile: method(plugin, writeArgs, (args) => write('fs.appendFile', args.path, args.data, true)),

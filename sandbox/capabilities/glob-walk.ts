@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import * as path from 'node:path';
 import type { PermissionGate } from '../permissions';
 import { readDirectoryVerified, statSymlinkTarget } from './directory-reader';
+import type { FsObservationRecorder } from './fs-observations';
 
 export interface GlobWalk {
   /** Real path of the root, as approved by the gate. */
@@ -13,6 +14,8 @@ export interface GlobWalk {
   maxResults: number;
   maxDirectories: number;
   maxEntriesPerDirectory: number;
+  /** Told of every directory the walk reads (before it reads it) and of symlinks it follows. */
+  recorder?: FsObservationRecorder | null;
 }
 
 /** Directories whose listings a walk reads at once. */
@@ -40,12 +43,13 @@ export async function globWalk(gate: PermissionGate, walk: GlobWalk): Promise<st
     // they are then taken in queue order, so the walk finds, stops and fails exactly as one
     // that read them one by one. A read that fails is reported only when its turn comes.
     const batch = queue.splice(0, DIRECTORIES_READ_AT_ONCE);
-    const listings = batch.map((dir) =>
-      readDirectoryVerified(gate, dir.real, walk.maxEntriesPerDirectory).then(
+    const listings = batch.map((dir) => {
+      walk.recorder?.directory(dir.real);
+      return readDirectoryVerified(gate, dir.real, walk.maxEntriesPerDirectory).then(
         (entries) => ({ entries }),
         (error: unknown) => ({ error }),
-      ),
-    );
+      );
+    });
     for (let index = 0; index < batch.length; index++) {
       const dir = batch[index] as { real: string; relative: string; depth: number };
       visited += 1;
@@ -62,6 +66,7 @@ export async function globWalk(gate: PermissionGate, walk: GlobWalk): Promise<st
           continue;
         }
         if (!matches(relative)) continue;
+        if (entry.isSymbolicLink()) walk.recorder?.opaque('a glob met a symlink');
         const isFile = entry.isFile() || (entry.isSymbolicLink() && (await statSymlinkTarget(gate, real))?.isFile === true);
         if (isFile) results.push(path.join(walk.reportedRoot, ...relative.split('/')));
         if (results.length >= walk.maxResults) break;

@@ -249,6 +249,16 @@ export class PermissionGate {
     if (!this.dataKinds.has(kind)) throw permissionDenied(this.plugin, 'data', kind, 'the kind is not in the allowed list');
   }
 
+  /**
+   * What the gate's answers depend on besides the file system: the expanded path roots and the
+   * values of the variables the plugin may read. Equal identities decide alike.
+   */
+  identity(): { roots: Readonly<Record<PathPermission, readonly string[]>>; env: Record<string, string | null> } {
+    const env: Record<string, string | null> = {};
+    for (const name of [...this.envNames].sort()) env[name] = this.env[name] ?? null;
+    return { roots: this.pathRoots, env };
+  }
+
   /** The environment variables the plugin may read, for handing to child processes. */
   readableEnvNames(): string[] {
     return [...this.envNames];

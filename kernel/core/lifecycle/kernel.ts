@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { Logger } from 'pino';
 import type { DataSource } from '../../../sandbox/capabilities';
+import { PermissionGate } from '../../../sandbox/permissions';
 import type { ResolvedConfig } from '../../config';
 import {
   adapterContribution,
@@ -266,16 +268,26 @@ export class Kernel {
     for (const record of this.registry.list()) {
       const adapter = adapterContribution(record.manifest);
       if (adapter === null || record.state === 'disabled' || !agentEnabled(adapter.agentType, config.agents)) continue;
-      const sandbox = this.runners.get(record.name)?.live;
+      const runner = this.runners.get(record.name);
+      const sandbox = runner?.live;
+      const settings = adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents);
       adapters.push({
         plugin: record.name,
         ...adapter,
-        permissions: adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents).permissions,
+        permissions: settings.permissions,
         sandbox,
         notRunning: sandbox ? undefined : { state: record.state, reason: record.reason, code: record.reasonCode },
+        observe: runner?.observe,
+        fingerprint: runner?.bundleSha256 === undefined ? undefined : this.adapterFingerprint(record.name, record.version, runner.bundleSha256, settings),
       });
     }
     return adapters;
+  }
+
+  /** What an adapter's kept listings depend on besides the file system (see `AdapterListings`). */
+  private adapterFingerprint(plugin: string, version: string, bundleSha256: string, settings: ReturnType<typeof adapterRunSettings>): string {
+    const gate = new PermissionGate({ plugin, permissions: settings.permissions, env: this.options.env ?? process.env, homeDir: this.options.homeDir ?? homedir() });
+    return createHash('sha256').update(JSON.stringify([plugin, version, bundleSha256, settings.config, settings.permissions, gate.identity()])).digest('hex');
   }
 
   summary(): KernelSummary {

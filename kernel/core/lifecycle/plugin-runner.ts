@@ -64,6 +64,18 @@ export class PluginRunner {
     return this.record.name;
   }
 
+  /** sha256 of the bundle the running sandbox was started from. */
+  bundleSha256?: string;
+
+  /**
+   * Records what one call into the plugin looked at in the file system (see
+   * `CapabilityHost.observe`); undefined while the plugin does not run.
+   */
+  get observe(): CapabilityHost['observe'] | undefined {
+    const capabilities = this.live ? this.capabilities : undefined;
+    return capabilities && ((work, nowMs) => capabilities.observe(work, nowMs));
+  }
+
   /** The live sandbox, for the host services that invoke plugin methods (adapters, exporters…). */
   get live(): PluginSandbox | undefined {
     return this.sandbox && !this.sandbox.disposed ? this.sandbox : undefined;
@@ -149,6 +161,7 @@ export class PluginRunner {
       );
     }
     const integrity = createHash('sha256').update(code).digest('hex');
+    this.bundleSha256 = integrity;
     if (this.record.integrity && integrity !== this.record.integrity) {
       // The bundle changed after discovery: run only what was inspected and recorded.
       throw new SandboxError(

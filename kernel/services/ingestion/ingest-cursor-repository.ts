@@ -221,6 +221,22 @@ export class IngestCursorRepository extends TableRepository<IngestCursor> implem
     return this.many(`listing the ingest cursors of ${plugin}`, (query) => query.where({ plugin }).orderBy('source_id'), options);
   }
 
+  /**
+   * Just where each of a plugin's sources stood (inode, size, mtime), without the adapter
+   * states and fingerprints: enough to tell the unchanged sources of a warm run apart with a
+   * stat each, before reading the full cursors of the few that changed.
+   */
+  async identitiesByPlugin(plugin: string): Promise<Map<string, { inode: string | null; size: number; mtimeMs: number }>> {
+    const rows = await storageCall(`listing the ingest cursors of ${plugin}`, () =>
+      this.knex(TABLE).select('source_id', 'inode', 'size', 'mtime_ms').where({ plugin }),
+    );
+    const identities = new Map<string, { inode: string | null; size: number; mtimeMs: number }>();
+    for (const row of rows as Array<Record<string, unknown>>) {
+      identities.set(String(row.source_id), { inode: stringOrNull(row.inode), size: numberOf(row.size), mtimeMs: numberOf(row.mtime_ms) });
+    }
+    return identities;
+  }
+
   /** The cursors of these sources (those that have one). */
   async findByIds(sourceIds: readonly string[]): Promise<IngestCursor[]> {
     const found: IngestCursor[] = [];

@@ -1,3 +1,4 @@
+import type { CapabilityHost } from '../../../sandbox/capabilities';
 import type { PluginSandbox } from '../../../sandbox/isolate';
 import type { PermissionGate } from '../../../sandbox/permissions';
 import type { IngestSource } from '../../../sdk/src/kinds/adapter';
@@ -29,6 +30,13 @@ export interface IngestAdapter {
   sandbox?: AdapterSandbox;
   /** Why it is not running (its registry state and reason). */
   notRunning?: { state: string; reason?: string; code?: string };
+  /**
+   * Records what one call looked at in the file system (`CapabilityHost.observe`); with
+   * `fingerprint` (its bundle, config and granted roots) lets the engine keep `discover` and
+   * `sources` answers between runs (see `AdapterListings`).
+   */
+  observe?: CapabilityHost['observe'];
+  fingerprint?: string;
 }
 
 export interface IngestOptions {
@@ -68,6 +76,8 @@ export interface AdapterRun {
   limits: IngestLimits;
   cursors: Map<string, IngestCursor>;
   sources: PlannedSource[];
+  /** Listed sources found unchanged since their cursors by a stat, left out of `sources`. */
+  unchanged: number;
 }
 
 export interface RunContext {

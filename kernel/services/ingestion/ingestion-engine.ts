@@ -9,6 +9,7 @@ import type { Database } from '../storage/database';
 import { AgentRepository } from '../storage/repositories/agent-repository';
 import { ACTIVE_SESSION_WINDOW_MS } from '../storage/repositories/session-repository';
 import { numberOf } from '../storage/repositories/row-values';
+import { AdapterListings } from './adapter-listings';
 import { checkDiscovery, checkSources } from './adapter-output';
 import { ChunkCommitter } from './chunk-committer';
 import { IngestCursorRepository } from './ingest-cursor-repository';
@@ -18,7 +19,7 @@ import type { AdapterRun, AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOp
 import { emptySummary, totalOf } from './ingest-summary';
 import type { WatchTarget, WatchTargets } from './ingestion-watcher';
 import { retireStaleSessions } from './session-merge';
-import { openSourceFile } from './source-files';
+import { openSourceFile, unchangedSince } from './source-files';
 import { SourceReaders } from './source-readers';
 import { ByteBudget } from './byte-budget';
 import type { UsagePricer } from './usage-pricer';
@@ -199,14 +200,18 @@ export class IngestionEngine {
     }
     const adapters = this.options.adapters().filter((adapter) => everything || fullTypes.has(adapter.agentType) || targeted.has(adapter.plugin));
 
+    const listings = new AdapterListings(this.options.database, this.log);
     const planned = await Promise.all(
-      adapters.map((adapter) => this.plan(adapter, context, everything || fullTypes.has(adapter.agentType) ? undefined : targeted.get(adapter.plugin))),
+      adapters.map((adapter) => this.plan(adapter, context, listings, everything || fullTypes.has(adapter.agentType) ? undefined : targeted.get(adapter.plugin))),
     );
+    await listings.save(this.now());
     const runs = this.claimSources(planned.filter((run): run is AdapterRun => run !== null));
     if (runs.some((run) => run.full)) this.targets = await this.findWatchTargets(runs.filter((run) => run.full), context);
     for (const run of runs) {
-      summary.sources.total += run.sources.length;
-      context.progress.sourcesTotal += run.sources.length;
+      summary.sources.total += run.sources.length + run.unchanged;
+      summary.sources.unchanged += run.unchanged;
+      context.progress.sourcesTotal += run.sources.length + run.unchanged;
+      context.progress.sourcesDone += run.unchanged;
       context.progress.bytesTotal += run.sources.reduce((sum, planned) => sum + planned.pendingBytes, 0);
     }
     options.onProgress?.({ ...context.progress });
@@ -236,7 +241,7 @@ export class IngestionEngine {
    * discover → agents row → sources → permission and size check of each source; or, given
    * `only`, those sources of the adapter's last listing without asking it again.
    */
-  private async plan(adapter: IngestAdapter, context: RunContext, only?: ReadonlySet<string>): Promise<AdapterRun | null> {
+  private async plan(adapter: IngestAdapter, context: RunContext, listings: AdapterListings, only?: ReadonlySet<string>): Promise<AdapterRun | null> {
     const { summary } = context;
     const fail = (code: string, message: string): null => {
       summary.errors.push({ plugin: adapter.plugin, agentType: adapter.agentType, code, message });
@@ -255,7 +260,8 @@ export class IngestionEngine {
     if (known !== undefined && only !== undefined) return this.planSources(adapter, sandbox, known.filter((source) => only.has(source.id)), false, context);
     let sources: IngestSource[];
     try {
-      const discovery = checkDiscovery(adapter.plugin, await sandbox.invoke('discover', []));
+      // Kept answers are kept checked: a kept listing of thousands of sources is not checked again.
+      const discovery = (await listings.call(adapter, 'discover', async () => checkDiscovery(adapter.plugin, await sandbox.invoke('discover', [])))) as ReturnType<typeof checkDiscovery>;
       await this.recordAgent(adapter, discovery);
       summary.adapters.push({
         plugin: adapter.plugin,
@@ -266,7 +272,7 @@ export class IngestionEngine {
         paths: discovery.paths,
         sources: 0,
       });
-      sources = checkSources(adapter.plugin, await sandbox.invoke('sources', []));
+      sources = (await listings.call(adapter, 'sources', async () => checkSources(adapter.plugin, await sandbox.invoke('sources', [])))) as IngestSource[];
     } catch (error) {
       return fail(errorCodeOf(error), `adapter ${adapter.plugin} failed before reading anything: ${errorMessage(error)}`);
     }
@@ -279,10 +285,10 @@ export class IngestionEngine {
   private async planSources(adapter: IngestAdapter, sandbox: AdapterSandbox, sources: readonly IngestSource[], full: boolean, context: RunContext): Promise<AdapterRun> {
     const gate = new PermissionGate({ plugin: adapter.plugin, permissions: adapter.permissions, env: this.options.env, homeDir: this.options.homeDir });
     const repository = new IngestCursorRepository(this.options.database);
-    // A targeted run reads the cursors of its few sources, not the adapter's thousands.
-    const stored = full ? await repository.findByPlugin(adapter.plugin) : await repository.findByIds(sources.map((source) => source.id));
-    const cursors = new Map(stored.map((cursor) => [cursor.sourceId, cursor]));
-    const run: AdapterRun = { adapter, full, sandbox, gate, limits: limitsForSandbox(this.limits, sandbox.limits), cursors, sources: [] };
+    // A full run first tells the unchanged files apart with a stat each against where their
+    // cursors stood (most sources of a warm run), then reads the full cursors of the rest only.
+    const identities = full ? await repository.identitiesByPlugin(adapter.plugin) : null;
+    const run: AdapterRun = { adapter, full, sandbox, gate, limits: limitsForSandbox(this.limits, sandbox.limits), cursors: new Map(), sources: [], unchanged: 0 };
     const seen = new Set<string>();
     for (const source of sources) {
       if (seen.has(source.id)) {
@@ -290,6 +296,11 @@ export class IngestionEngine {
         continue;
       }
       seen.add(source.id);
+      const identity = identities?.get(source.id);
+      if (identity !== undefined && source.kind !== 'sqlite' && unchangedSince(gate, source.path, identity)) {
+        run.unchanged += 1;
+        continue;
+      }
       // Sizing every source up front costs a stat each; only a caller showing progress needs the
       // total. Either way each path is checked against the permissions before it is opened.
       if (context.options.onProgress === undefined) {
@@ -303,6 +314,8 @@ export class IngestionEngine {
         this.sourceFailed(run, source, error, context);
       }
     }
+    // A targeted run reads the cursors of its few sources, not the adapter's thousands.
+    for (const cursor of await repository.findByIds(run.sources.map(({ source }) => source.id))) run.cursors.set(cursor.sourceId, cursor);
     return run;
   }
 

@@ -3,6 +3,7 @@ import * as initialSchema from './0001-initial-schema';
 import * as usageRollups from './0002-usage-rollups';
 import * as leanUsageIndexes from './0003-lean-usage-indexes';
 import * as budgetAlerts from './0005-budget-alerts';
+import * as ingestListings from './0006-ingest-listings';
 
 /**
  * Every migration this code knows, in order. Listed in code rather than read from a folder so
@@ -15,4 +16,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups, leanUsageIndexes, budgetAlerts];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups, leanUsageIndexes, budgetAlerts, ingestListings];
