@@ -18,3 +18,4 @@ export * from './kinds';
 export { defineConfig, LOG_LEVELS } from './config';
 export type * from './config';
 export * from './json-fields';
+export * from './sync-source';

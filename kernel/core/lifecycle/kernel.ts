@@ -22,6 +22,7 @@ import {
 import { BudgetService, resolveBudgets } from '../../services/budgets';
 import { DeliveryLog, NotificationService, withConfiguredGrants, type NotifierHandle } from '../../services/notifications';
 import { PricingService } from '../../services/pricing';
+import { syncRunSettings } from '../../services/sync/sync-run-settings';
 import type { Database } from '../../services/storage/database';
 import { openStore } from '../../services/storage/open-store';
 import { StorageDataSource } from '../../services/storage/storage-data-source';
@@ -173,7 +174,11 @@ export class Kernel {
 
   private async startPlugin(record: PluginRecord): Promise<void> {
     const { config, logger } = this.options;
-    const settings = withConfiguredGrants(record.manifest, adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents));
+    const settings = syncRunSettings(
+      record.manifest,
+      withConfiguredGrants(record.manifest, adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents)),
+      config.sync,
+    );
     const runner = new PluginRunner(record, {
       registry: this.registry,
       hookBus: this.hookBus,

@@ -16,7 +16,7 @@ const SECRET_KEYS = [
   'clientSecret',
 ];
 
-const SECRET_HEADERS = ['authorization', 'Authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key'];
+const SECRET_HEADERS = ['authorization', 'Authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
 
 /**
  * pino/fast-redact paths for secret-looking values. fast-redact has no recursive wildcard,

@@ -56,7 +56,7 @@ function mergeStoreRow(base: CatalogModel | undefined, row: ModelPricing): Catal
     const value = usablePrice(row[field]);
     if (value === null) continue;
     prices[field] = value;
-    provenance[field] = row.source;
+    provenance[field] = row.provenance[field] ?? row.source;
     contributed = true;
   }
   if (Number.isNaN(prices.inputPrice) || Number.isNaN(prices.outputPrice)) {
@@ -153,7 +153,9 @@ export class PricingCatalog {
    * copies of a snapshot (maybe an older one) and are ignored; every other row overrides the
    * model with the same provider and name price by price — a price the row lacks (`null`)
    * never replaces a known one — or adds a model the snapshot does not have (it needs an input
-   * and an output price; without them it is listed in `skipped`).
+   * and an output price; without them it is listed in `skipped`). A row without any price (a
+   * vendor's model list names a model it does not price) adds nothing. Each price keeps the
+   * source the row's `provenance` names for it (a synced row merges several sources).
    */
   withStoreModels(rows: readonly ModelPricing[]): PricingCatalog {
     const merged = new Map(this.byKey);
@@ -161,7 +163,10 @@ export class PricingCatalog {
     for (const row of rows) {
       if (row.source === SNAPSHOT_SOURCE) continue;
       const key = keyOf(row.provider, row.model);
-      const result = mergeStoreRow(merged.get(key), row);
+      const base = merged.get(key);
+      // A vendor's model list names models without pricing them: nothing to price with.
+      if (base === undefined && STORED_PRICE_FIELDS.every((field) => usablePrice(row[field]) === null)) continue;
+      const result = mergeStoreRow(base, row);
       if ('reason' in result) skipped.push(result);
       else merged.set(key, result);
     }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initialSchema from './0001-initial-schema';
 import * as usageRollups from './0002-usage-rollups';
 import * as leanUsageIndexes from './0003-lean-usage-indexes';
+import * as modelSync from './0004-model-sync';
 import * as budgetAlerts from './0005-budget-alerts';
 import * as ingestListings from './0006-ingest-listings';
 
@@ -16,4 +17,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups, leanUsageIndexes, budgetAlerts, ingestListings];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups, leanUsageIndexes, modelSync, budgetAlerts, ingestListings];
