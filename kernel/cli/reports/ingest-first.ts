@@ -1,5 +1,7 @@
 import { errorMessage } from '../../core/errors';
 import { Kernel } from '../../core/lifecycle';
+import type { PluginRecord } from '../../core/registry';
+import { adapterContribution } from '../../services/ingestion/adapter-plugins';
 import type { IngestProgress, IngestRunSummary, IngestWarningKind } from '../../services/ingestion';
 import type { Database } from '../../services/storage';
 import type { CliContext } from '../cli-context';
@@ -65,6 +67,19 @@ export function summariseIngest(summary: Pick<IngestRunSummary, 'warnings' | 'er
 }
 
 /**
+ * The plugins a report's ingest needs running: the adapters of the agents asked about (all
+ * when none were named), and the hook and notifier plugins that act on what the ingest finds
+ * (budget alerts). Exporters, sync providers, views and mux backends wait for the commands
+ * that use them.
+ */
+export function neededForIngest(record: PluginRecord, agentTypes: readonly string[] | undefined): boolean {
+  const kind = record.manifest?.rimuru.kind;
+  if (kind === 'hook' || kind === 'notifier') return true;
+  const adapter = adapterContribution(record.manifest);
+  return adapter !== null && (agentTypes === undefined || agentTypes.length === 0 || agentTypes.includes(adapter.agentType));
+}
+
+/**
  * Reads what is new in the agents' data into the store before a report answers: boots a
  * kernel on the report's store (so the adapters run in their sandboxes with their own
  * permissions), ingests (only the `--agent`s asked about, when given) with a progress bar on a
@@ -80,7 +95,7 @@ export async function ingestFirst(
   let kernel: Kernel | undefined;
   const bar = new ProgressBar(progressStream);
   try {
-    kernel = await Kernel.boot({ config: context.config, logger: context.logger, database });
+    kernel = await Kernel.boot({ config: context.config, logger: context.logger, database, startOnly: (record) => neededForIngest(record, agentTypes) });
     // Progress costs the engine a stat of every source up front: only asked for when a bar is drawn.
     const onProgress = bar.enabled ? (progress: IngestProgress): void => bar.update(progressStateOf(progress)) : undefined;
     const summary = await kernel.ingest({ agentTypes, onProgress });

@@ -50,6 +50,12 @@ export interface KernelOptions {
   ingestLimits?: Partial<IngestLimits>;
   /** Wall clock of the budgets and notifications (tests fix "now"). */
   clock?: Clock;
+  /**
+   * Start only the enabled plugins this picks (and the plugins they depend on); the others stay
+   * as they are, unstarted in this process. A report starts the adapters it reads and the hook
+   * and notifier plugins, not every exporter and sync provider. Default: all.
+   */
+  startOnly?: (record: PluginRecord) => boolean;
 }
 
 export type KernelSummary = Record<PluginState, number> & { discovered: number };
@@ -152,9 +158,25 @@ export class Kernel {
    * slowest plugin per level rather than the sum of all of them.
    */
   private async startPlugins(): Promise<void> {
+    const wanted = this.pluginsToStart();
     for (const level of dependencyLevels(this.registry.loadOrder())) {
-      await Promise.all(level.map((planned) => this.startIfDependenciesRun(planned.name)));
+      await Promise.all(level.filter((planned) => wanted === null || wanted.has(planned.name)).map((planned) => this.startIfDependenciesRun(planned.name)));
     }
+  }
+
+  /** The names `startOnly` picks, with everything they depend on; `null` for all. */
+  private pluginsToStart(): Set<string> | null {
+    const { startOnly } = this.options;
+    if (startOnly === undefined) return null;
+    const wanted = new Set<string>();
+    const pending = this.registry.list().filter((record) => startOnly(record)).map((record) => record.name);
+    while (pending.length > 0) {
+      const name = pending.pop() as string;
+      if (wanted.has(name)) continue;
+      wanted.add(name);
+      pending.push(...Object.keys(this.registry.get(name)?.manifest?.rimuru.dependencies ?? {}));
+    }
+    return wanted;
   }
 
   private async startIfDependenciesRun(name: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { progressStateOf, summariseIngest } from '../../../kernel/cli/reports/ingest-first';
+import { neededForIngest, progressStateOf, summariseIngest } from '../../../kernel/cli/reports/ingest-first';
+import type { PluginRecord } from '../../../kernel/core/registry';
 import { ProgressBar, renderProgressLine } from '../../../kernel/cli/reports/progress-bar';
 import { formatDuration, formatTokens, formatUsd } from '../../../kernel/cli/reports/report-format';
 
@@ -77,5 +78,19 @@ describe('the ingest summary under a report', () => {
     expect(progressStateOf(progress)).toEqual({ done: 1_048_576, total: 3 * 1_048_576, unit: 'bytes', label: 'codex' });
     expect(renderProgressLine(progressStateOf(progress), 80)).toContain(' 33% 1.0/3.0 MB codex');
     expect(progressStateOf({ ...progress, bytesTotal: 0, bytesDone: 0, plugin: undefined })).toEqual({ done: 1, total: 4, unit: 'sources', label: undefined });
+  });
+});
+
+describe('the plugins a report starts', () => {
+  const record = (kind: string, agentType?: string): PluginRecord =>
+    ({ name: `p-${kind}-${agentType ?? ''}`, manifest: { rimuru: { kind, contributes: agentType ? { adapters: [{ agentType, displayName: agentType }] } : {} } } }) as unknown as PluginRecord;
+
+  it('starts the adapters of the agents asked about, and hook and notifier plugins; not exporters, sync, views or mux', () => {
+    expect(neededForIngest(record('adapter', 'codex'), ['codex'])).toBe(true);
+    expect(neededForIngest(record('adapter', 'goose'), ['codex'])).toBe(false);
+    expect(neededForIngest(record('adapter', 'goose'), undefined)).toBe(true);
+    expect(neededForIngest(record('hook'), ['codex'])).toBe(true);
+    expect(neededForIngest(record('notifier'), ['codex'])).toBe(true);
+    for (const kind of ['exporter', 'sync', 'view', 'mux']) expect(neededForIngest(record(kind), undefined)).toBe(false);
   });
 });

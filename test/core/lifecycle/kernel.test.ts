@@ -157,6 +157,25 @@ describe('Kernel', () => {
     expect(k.registry.get('dependent')?.reason).toMatch(/base/);
   });
 
+  it('starts only what startOnly picks, with the plugins those depend on (a report does not start every exporter)', async () => {
+    await writeSdkPlugin(pluginsDir, { name: 'base', source: GOOD });
+    await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });
+    await writeSdkPlugin(pluginsDir, { name: 'loner', source: GOOD });
+    const capture = new Writable({ write(_chunk, _enc, done) { done(); } });
+    kernel = await Kernel.boot({
+      config: configFor(),
+      logger: createLogger({ level: 'warn', pretty: false, destination: capture }),
+      builtinPluginDir: pluginsDir,
+      env: {},
+      homeDir: tmp,
+      startOnly: (record) => record.name === 'dependent',
+    });
+    expect(kernel.registry.get('dependent')?.state).toBe('running');
+    expect(kernel.registry.get('base')?.state).toBe('running');
+    expect(kernel.registry.get('loner')?.state).toBe('enabled');
+    expect(kernel.plugin('loner')).toBeUndefined();
+  });
+
   it('starts a dependency before its dependents', async () => {
     await writeSdkPlugin(pluginsDir, { name: 'base', source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });
