@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { Kernel } from '../../core/lifecycle';
 import type { PluginRecord } from '../../core/registry';
+import { Tokens } from '../../core/container';
 import type { IngestRunSummary } from '../../services/ingestion';
+import { SyncScheduler, SyncService } from '../../services/sync';
 import { loadCliContext, type GlobalOptions } from '../cli-context';
 import { ExitCode } from '../exit-codes';
 import { pluginSummary, removeStatusFile, writeStatusFile } from '../kernel-status-file';
@@ -30,6 +32,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         throw error;
       }
       let unsubscribe = (): void => undefined;
+      let syncSchedule: SyncScheduler | undefined;
       const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
         const deadline = setTimeout(() => {
           io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
@@ -37,6 +40,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         }, SHUTDOWN_DEADLINE_MS);
         deadline.unref();
         unsubscribe();
+        await syncSchedule?.stop();
         await kernel.shutdown(signal);
         await removeStatusFile(config.dataDir);
         clearTimeout(deadline);
@@ -54,6 +58,10 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       const { ingested } = first;
       // Then keep the store current: file events, and a rescan every ingest.rescanIntervalSecs.
       await kernel.watch();
+      // And the model prices: the sync providers every sync.intervalHours (0 = off), due times kept in the store.
+      const syncService = new SyncService({ database: kernel.container.resolve(Tokens.Database), host: kernel, config: config.sync, logger });
+      syncSchedule = new SyncScheduler({ service: syncService, config: config.sync, logger });
+      syncSchedule.start();
       const plugins = kernel.registry.list();
       const summary = kernel.summary();
       const status = () => ({
