@@ -22,6 +22,7 @@ export const deliveryResultSchema: z.ZodType<DeliveryResult> = z.object({
   status: z.number().int().min(0).max(999).optional(),
   error: z.string().max(4_000).optional(),
   attempts: z.number().int().nonnegative().optional(),
+  retryable: z.boolean().optional(),
 });
 
 /** The custom hook a plugin emits (`ctx.hooks.emit('notify', notification)`, declared in `contributes.emits`) to have a notification routed to the notifiers. */

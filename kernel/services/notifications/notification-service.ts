@@ -228,7 +228,7 @@ export class NotificationService {
     if (result.ok) return { result, error: null, retry: false };
     const status = result.status;
     // No status: no answer at all (timeout, refused connection). 429 asks to come back later.
-    const retry = status === undefined || status >= 500 || status === 429;
+    const retry = result.retryable ?? (status === undefined || status >= 500 || status === 429);
     const message = redact(result.error ?? (status === undefined ? 'no answer' : `HTTP ${status}`), secrets);
     return { result, error: { code: ErrorCodes.NOTIFICATION_FAILED, message }, retry };
   }

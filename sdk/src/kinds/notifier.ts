@@ -17,9 +17,49 @@ export interface Notification {
 
 export interface DeliveryResult {
   ok: boolean;
+  /** HTTP status of the destination's answer; absent when none came (timeout, refused connection). */
   status?: number;
+  /** Why it failed. Never include the destination URL or a secret: it is logged. */
   error?: string;
   attempts?: number;
+  /**
+   * Whether trying again could help. Default: the kernel retries when no answer came, on 5xx and
+   * on 429, and never on another 4xx; say `false` for a bad config or a refused permission.
+   */
+  retryable?: boolean;
+}
+
+export interface PostJsonOptions {
+  method?: 'POST' | 'PUT' | 'GET';
+  headers?: Record<string, string>;
+  /** Per-request timeout in ms. */
+  timeoutMs?: number;
+  /** The body, already serialised (so a signature can be computed over the exact bytes sent). Absent for GET. */
+  body?: string;
+}
+
+/**
+ * One request to a notifier's destination, as a {@link DeliveryResult}: ok on 2xx; the status
+ * otherwise; no status when nothing answered. A refused permission is not retryable. The error
+ * text names the status or the capability's message, never the URL.
+ */
+export async function postJson(ctx: PluginContext, url: string, options: PostJsonOptions = {}): Promise<DeliveryResult> {
+  try {
+    const response = await ctx.http.fetch(url, {
+      method: options.method ?? 'POST',
+      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      maxBytes: 64 * 1024,
+    });
+    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status, attempts: 1 };
+    return { ok: false, status: response.status, error: `HTTP ${response.status}${response.body ? `: ${response.body.slice(0, 200)}` : ''}`, attempts: 1 };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    // E2004 refused permission, E2010 bad request: the same call fails the same way again.
+    return { ok: false, error: message, attempts: 1, ...(code === 'E2004' || code === 'E2010' ? { retryable: false } : {}) };
+  }
 }
 
 export interface NotifierDefinition extends PluginLifecycle {
