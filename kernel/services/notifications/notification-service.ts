@@ -157,6 +157,11 @@ export class NotificationService {
     }
   }
 
+  /** Resolves when every delivery started so far has finished (including ones started meanwhile). */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
   /** Deliveries under way. */
   get pending(): number {
     return this.inflight.size;
