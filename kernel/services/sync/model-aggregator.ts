@@ -158,7 +158,7 @@ export class ModelAggregator {
         if (!spellings.has(id)) spellings.set(id, { provider: info.provider, model: info.model });
       }
       for (const spelling of spellings.values()) {
-        const row = this.mergeRow(spelling.provider, spelling.model, spelling.stored, members, now);
+        const row = this.mergeRow(spelling.provider, spelling.model, spelling.stored, storedRows, members, now);
         if (row === null) unchanged += 1;
         else rows.push(row);
       }
@@ -170,6 +170,8 @@ export class ModelAggregator {
     provider: string,
     model: string,
     stored: ModelPricing | undefined,
+    /** Every stored spelling of this model: what one knows, the others may take. */
+    group: readonly ModelPricing[],
     members: ReadonlyArray<{ standing: SourceStanding; info: ModelInfo }>,
     now: number,
   ): ModelPricingInput | null {
@@ -184,10 +186,14 @@ export class ModelAggregator {
         if (value !== undefined) candidates.push({ standing, value });
       }
       const storedValue = stored === undefined ? undefined : storedOf(stored, field);
-      const storedSource = stored === undefined ? undefined : (stored.provenance[field] ?? stored.source);
-      // The stored value competes unless its own source has just said something newer.
-      if (storedValue !== undefined && storedSource !== undefined && !candidates.some((candidate) => candidate.standing.source === storedSource)) {
-        candidates.push({ standing: this.standingOf(storedSource), value: storedValue });
+      // Stored values compete (this spelling's first) unless their source has just said
+      // something newer; a value known under another spelling counts for this one too.
+      for (const row of stored === undefined ? group : [stored, ...group.filter((other) => other !== stored)]) {
+        const value = storedOf(row, field);
+        const source = row.provenance[field] ?? row.source;
+        if (value !== undefined && !candidates.some((candidate) => candidate.standing.source === source)) {
+          candidates.push({ standing: this.standingOf(source), value });
+        }
       }
       if (candidates.length === 0) {
         values.set(field, undefined);
