@@ -11,7 +11,7 @@ import {
   agentEnabled,
   IngestionEngine,
   IngestionWatcher,
-  pricingServicePricer,
+  lazyPricingServicePricer,
   WRITER_THREAD_RECORDS,
   type IngestAdapter,
   type IngestLimits,
@@ -265,14 +265,14 @@ export class Kernel {
       rescanIntervalMs: this.options.config.ingest.rescanIntervalSecs * 1000,
       onIngest,
     });
-    this.watcher.start();
+    await this.watcher.start();
     return this.watcher;
   }
 
   private ingestionEngine(): Promise<IngestionEngine> {
     this.ingestion ??= (async () => {
       const database = this.container.resolve(Tokens.Database);
-      const pricer = this.options.pricer ?? pricingServicePricer(await PricingService.forDatabase(database, { logger: this.options.logger }));
+      const pricer = this.options.pricer ?? lazyPricingServicePricer(() => PricingService.forDatabase(database, { logger: this.options.logger }));
       return new IngestionEngine({
         database,
         pricer,

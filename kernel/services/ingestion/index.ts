@@ -22,7 +22,7 @@ export type {
   SourceWarnings,
   WarningCounts,
 } from './ingest-summary';
-export { pricingServicePricer, usagePricer } from './usage-pricer';
+export { lazyPricingServicePricer, usagePricer } from './usage-pricer';
 export type { PricedUsage, UsagePricer, UsageToPrice } from './usage-pricer';
 export { adapterContribution, adapterRunSettings, agentEnabled } from './adapter-plugins';
 export type { AdapterContribution, AdapterRunSettings } from './adapter-plugins';

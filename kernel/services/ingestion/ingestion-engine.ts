@@ -46,6 +46,13 @@ function errorCodeOf(error: unknown): ErrorCode | string {
   return typeof code === 'string' ? code : 'error';
 }
 
+/** What working out a full run's watch targets needs of it. */
+interface WatchedRun {
+  plugin: string;
+  agentType: string;
+  gate: PermissionGate;
+}
+
 /**
  * The ingestion engine: for every running adapter, `discover` → agents row → `sources` →
  * permission check of every path → per source, only what is new since its cursor → `parse` in
@@ -67,6 +74,8 @@ export class IngestionEngine {
   private readonly committer: ChunkCommitter;
   private readonly stopController = new AbortController();
   private targets: WatchTargets = { roots: [], directories: [] };
+  /** Full runs whose watch targets are not worked out yet (see {@link watchTargets}). */
+  private readonly pendingTargets: Array<[WatchedRun[], IngestRunSummary['adapters']]> = [];
   /** Each adapter's last listing, by plugin; and by source id and path, who listed it. */
   private readonly listed = new Map<string, IngestSource[]>();
   private readonly sourceOwners = new Map<string, { plugin: string; agentType: string }>();
@@ -158,7 +167,12 @@ export class IngestionEngine {
    * What a watcher should listen to, as of the last run: the adapters' data roots that exist
    * and that their permissions cover, and the folders of the sources they listed.
    */
-  watchTargets(): WatchTargets {
+  async watchTargets(): Promise<WatchTargets> {
+    // Worked out when a watcher asks, not after every run: a report's ingest never watches.
+    while (this.pendingTargets.length > 0) {
+      const [runs, adapters] = this.pendingTargets.shift() as [WatchedRun[], IngestRunSummary['adapters']];
+      this.targets = await this.findWatchTargets(runs, adapters);
+    }
     return { roots: this.targets.roots.map((t) => ({ ...t })), directories: this.targets.directories.map((t) => ({ ...t })) };
   }
 
@@ -188,7 +202,6 @@ export class IngestionEngine {
       warningsBySource: new Map(),
     };
     const { summary } = context;
-    await this.options.pricer.prepare?.();
     const everything = options.agentTypes === undefined && options.sourceIds === undefined;
     const fullTypes = new Set(options.agentTypes ?? []);
     const targeted = new Map<string, Set<string>>();
@@ -206,7 +219,9 @@ export class IngestionEngine {
     );
     await listings.save(this.now());
     const runs = this.claimSources(planned.filter((run): run is AdapterRun => run !== null));
-    if (runs.some((run) => run.full)) this.targets = await this.findWatchTargets(runs.filter((run) => run.full), context);
+    if (runs.some((run) => run.full)) {
+      this.pendingTargets.push([runs.filter((run) => run.full).map(({ adapter, gate }) => ({ plugin: adapter.plugin, agentType: adapter.agentType, gate })), summary.adapters]);
+    }
     for (const run of runs) {
       summary.sources.total += run.sources.length + run.unchanged;
       summary.sources.unchanged += run.unchanged;
@@ -216,6 +231,8 @@ export class IngestionEngine {
     }
     options.onProgress?.({ ...context.progress });
 
+    // Only a run with something to read needs prices (a synced catalog is picked up here).
+    if (runs.some((run) => run.sources.length > 0)) await this.options.pricer.prepare?.();
     await Promise.all(runs.map((run) => this.ingestAdapter(run, context)));
 
     await this.committer.release().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'could not stop the ingest writer thread'));
@@ -334,7 +351,7 @@ export class IngestionEngine {
     return source.kind === 'json' ? (cursor.size === size && cursor.mtimeMs === opened.identity.mtimeMs ? 0 : size) : size - cursor.offset;
   }
 
-  private async findWatchTargets(runs: AdapterRun[], context: RunContext): Promise<WatchTargets> {
+  private async findWatchTargets(runs: WatchedRun[], adapters: IngestRunSummary['adapters']): Promise<WatchTargets> {
     const roots = new Map<string, Set<string>>();
     const directories = new Map<string, Set<string>>();
     const own = (map: Map<string, Set<string>>, key: string, agentType: string): void => {
@@ -343,19 +360,20 @@ export class IngestionEngine {
       owners.add(agentType);
     };
     for (const run of runs) {
-      const paths = context.summary.adapters.find((entry) => entry.plugin === run.adapter.plugin)?.paths ?? [];
+      const paths = adapters.find((entry) => entry.plugin === run.plugin)?.paths ?? [];
       for (const root of paths) {
         // Only folders the adapter may read: a root of `/` listed by a careless adapter must not be watched.
         const real = await run.gate.checkPath('fs.read', root).catch(() => run.gate.checkPath('sqlite', root).catch(() => null));
-        if (real !== null && (await fsp.stat(real).then((stat) => stat.isDirectory(), () => false))) own(roots, real, run.adapter.agentType);
+        if (real !== null && (await fsp.stat(real).then((stat) => stat.isDirectory(), () => false))) own(roots, real, run.agentType);
       }
-      for (const { source } of run.sources) own(directories, path.dirname(source.path), run.adapter.agentType);
+      // Every listed source's folder, the unchanged ones too (they are not in the run's `sources`).
+      for (const source of this.listed.get(run.plugin) ?? []) own(directories, path.dirname(source.path), run.agentType);
     }
     const list = (map: Map<string, Set<string>>): WatchTarget[] =>
       [...map].sort(([a], [b]) => a.localeCompare(b)).map(([target, owners]) => ({ path: target, agentTypes: [...owners].sort() }));
     // Runs limited to some agents keep what they did not look at.
     const keep = (previous: WatchTarget[], fresh: WatchTarget[]): WatchTarget[] => {
-      const looked = new Set(runs.map((run) => run.adapter.agentType));
+      const looked = new Set(runs.map((run) => run.agentType));
       const kept = previous.filter((target) => !target.agentTypes.some((agentType) => looked.has(agentType)));
       return [...kept, ...fresh].sort((a, b) => a.path.localeCompare(b.path));
     };

@@ -19,7 +19,7 @@ export interface WatchTargets {
 /** What the watcher needs from the engine. */
 export interface WatchedEngine {
   ingestAll(options?: IngestOptions): Promise<IngestRunSummary>;
-  watchTargets(): WatchTargets;
+  watchTargets(): Promise<WatchTargets>;
   classifyChange(changedPath: string, agentTypes: readonly string[]): ChangeMeaning;
 }
 
@@ -76,9 +76,10 @@ export class IngestionWatcher {
    * Starts watching what the last ingest saw, and the periodic rescan; then ingests once, for
    * whatever was written between that ingest and the watchers being in place.
    */
-  start(): void {
+  async start(): Promise<void> {
     if (this.stopped) return;
-    this.follow(this.options.engine.watchTargets());
+    await this.followTargets();
+    if (this.stopped) return;
     this.rescan = setInterval(() => this.trigger(undefined), this.options.rescanIntervalMs);
     this.rescan.unref();
     this.trigger(undefined);
@@ -148,9 +149,18 @@ export class IngestionWatcher {
           this.log.debug({ agents: agentTypes ?? 'all', records: summary.records, errors: summary.errors.length, durationMs: summary.durationMs }, 'ingested');
         }
         this.options.onIngest?.(summary);
-        if (!this.stopped) this.follow(this.options.engine.watchTargets());
+        if (!this.stopped) return this.followTargets();
       })
       .catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'ingest failed; the next change or rescan retries'));
+  }
+
+  private async followTargets(): Promise<void> {
+    try {
+      const targets = await this.options.engine.watchTargets();
+      if (!this.stopped) this.follow(targets);
+    } catch (error) {
+      this.log.warn({ err: errorMessage(error) }, 'could not work out what to watch; the rescan still runs');
+    }
   }
 
   /** Watches the new targets and lets go of the ones no longer listed. */

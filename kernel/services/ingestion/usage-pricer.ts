@@ -30,21 +30,38 @@ export function usagePricer(price: (usage: UsageToPrice, reportedCostUsd?: numbe
 
 /**
  * Prices with the shared `PricingService` in its default mode (`auto`: the agent's reported
- * cost when it logged one). Adapters flag Claude's fast mode as `fast` (from `usage.speed`).
+ * cost when it logged one), the service loaded by the first run that has something to price
+ * (`prepare`): a run that finds nothing new — most reports — never reads the catalog. Adapters
+ * flag Claude's fast mode as `fast` (from `usage.speed`).
  */
-export function pricingServicePricer(service: Pick<PricingService, 'price'>): UsagePricer {
+export function lazyPricingServicePricer(load: () => Promise<Pick<PricingService, 'price'>>): UsagePricer {
+  let service: Pick<PricingService, 'price'> | undefined;
+  let loading: Promise<Pick<PricingService, 'price'>> | undefined;
   return {
-    price: (usage, reportedCostUsd) =>
-      service.price({
-        model: usage.model,
-        provider: usage.provider,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        cacheWriteTokens: usage.cacheWriteTokens,
-        cacheWrite1hTokens: usage.cacheWrite1hTokens,
-        cacheReadTokens: usage.cacheReadTokens,
-        costUsd: reportedCostUsd,
-        speed: usage.flags !== undefined && usage.flags.includes('fast') ? 'fast' : undefined,
-      }),
+    async prepare() {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      service = await loading;
+    },
+    price(usage, reportedCostUsd) {
+      if (service === undefined) throw new Error('the pricing service was used before the ingest run prepared it');
+      return priceWith(service, usage, reportedCostUsd);
+    },
   };
+}
+
+function priceWith(service: Pick<PricingService, 'price'>, usage: UsageToPrice, reportedCostUsd: number | undefined): PricedUsage {
+  return service.price({
+    model: usage.model,
+    provider: usage.provider,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    cacheWrite1hTokens: usage.cacheWrite1hTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    costUsd: reportedCostUsd,
+    speed: usage.flags !== undefined && usage.flags.includes('fast') ? 'fast' : undefined,
+  });
 }
