@@ -32,7 +32,8 @@ export default defineHookPlugin({
       if (dir !== undefined) await ctx.fs.writeFile(`${dir}/rimuru.prom`, prometheusText(payload));
       if (url !== undefined) {
         const result = await postJson(ctx, url, { body: JSON.stringify(payload), timeoutMs: 5_000 });
-        if (!result.ok) throw new Error(`posting the metrics failed: ${result.error ?? 'no answer'}`);
+        // The status only: an answer's body may echo the URL (and its token) back, and errors are logged.
+        if (!result.ok) throw new Error(`posting the metrics failed: ${result.status === undefined ? (result.error ?? 'no answer') : `HTTP ${result.status}`}`);
       }
       return Continue();
     },

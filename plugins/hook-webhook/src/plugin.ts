@@ -26,7 +26,8 @@ async function forward(event: HookName, payload: unknown, ctx: PluginContext): P
   }
   const timeoutMs = typeof ctx.config.timeoutMs === 'number' && ctx.config.timeoutMs > 0 ? Math.min(ctx.config.timeoutMs, MAX_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
   const result = await postJson(ctx, url, { body: JSON.stringify({ event, payload, sentAt: new Date().toISOString() }), headers, timeoutMs });
-  if (!result.ok) throw new Error(`posting ${event} failed: ${result.error ?? 'no answer'}`);
+  // The status only: an answer's body may echo the URL (and its token) back, and errors are logged.
+  if (!result.ok) throw new Error(`posting ${event} failed: ${result.status === undefined ? (result.error ?? 'no answer') : `HTTP ${result.status}`}`);
   return Continue();
 }
 
