@@ -1,4 +1,4 @@
-import { defineNotifier, postJson, type Notification, type NotificationLevel, type PluginContext } from '@rimuru/sdk';
+import { defineNotifier, missingDestination, postJson, webhookDestination, type Notification, type NotificationLevel, type PluginContext } from '@rimuru/sdk';
 
 /**
  * Discord webhook (`config.url`, https://discord.com/api/webhooks/<id>/<token>; the kernel grants
@@ -8,8 +8,6 @@ import { defineNotifier, postJson, type Notification, type NotificationLevel, ty
  * into a thread of a forum or text channel; `config.username` overrides the webhook's name.
  */
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-const MAX_TIMEOUT_MS = 20_000;
 const COLORS: Record<NotificationLevel, number> = { info: 0x2eb886, warning: 0xdaa038, critical: 0xa30200 };
 /** Discord's limits: title 256, description 4096, 25 fields of 256/1024. */
 const FIELDS_MAX = 25;
@@ -51,29 +49,16 @@ export function executeUrl(url: string, threadId: string | undefined): string {
   return `${url}${url.includes('?') ? '&' : '?'}${query}`;
 }
 
-function settings(ctx: PluginContext): { url?: string; timeoutMs: number } {
-  const url = stringSetting(ctx, 'url');
-  const timeoutMs = ctx.config.timeoutMs;
-  return {
-    url: url !== undefined && /^https?:\/\//i.test(url) ? url : undefined,
-    timeoutMs: typeof timeoutMs === 'number' && timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS,
-  };
-}
-
-function notConfigured(ctx: PluginContext) {
-  return { ok: false, error: `no Discord webhook url: set plugins.config["${ctx.pluginName}"].url`, retryable: false, attempts: 0 };
-}
-
 export default defineNotifier({
   async send(notification, ctx) {
-    const { url, timeoutMs } = settings(ctx);
-    if (!url) return notConfigured(ctx);
+    const { url, timeoutMs } = webhookDestination(ctx);
+    if (!url) return missingDestination(ctx, 'Discord webhook');
     const body = discordPayload(notification, { roleId: stringSetting(ctx, 'roleId'), username: stringSetting(ctx, 'username') });
     return postJson(ctx, executeUrl(url, stringSetting(ctx, 'threadId')), { body: JSON.stringify(body), timeoutMs });
   },
   async testConnection(ctx) {
-    const { url, timeoutMs } = settings(ctx);
-    if (!url) return notConfigured(ctx);
+    const { url, timeoutMs } = webhookDestination(ctx);
+    if (!url) return missingDestination(ctx, 'Discord webhook');
     // GET on a webhook URL answers its details without posting anything.
     return postJson(ctx, url, { method: 'GET', timeoutMs });
   },

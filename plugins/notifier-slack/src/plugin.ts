@@ -1,4 +1,4 @@
-import { defineNotifier, postJson, type Notification, type NotificationLevel, type PluginContext } from '@rimuru/sdk';
+import { defineNotifier, missingDestination, postJson, webhookDestination, type Notification, type NotificationLevel } from '@rimuru/sdk';
 
 /**
  * Slack incoming webhook (`config.url`, e.g. https://hooks.slack.com/services/T…/B…/…; the
@@ -8,8 +8,6 @@ import { defineNotifier, postJson, type Notification, type NotificationLevel, ty
  * `<!channel>`; e.g. `<@U0123>` or `<!subteam^S0123>`; `""` for none).
  */
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-const MAX_TIMEOUT_MS = 20_000;
 const COLORS: Record<NotificationLevel, string> = { info: '#2eb886', warning: '#daa038', critical: '#a30200' };
 const EMOJI: Record<NotificationLevel, string> = { info: ':information_source:', warning: ':warning:', critical: ':rotating_light:' };
 /** Slack's limits: 150 characters in a header, 3000 in a section, 10 fields. */
@@ -49,27 +47,15 @@ export function slackPayload(notification: Notification, config: Readonly<Record
   };
 }
 
-function settings(ctx: PluginContext): { url?: string; timeoutMs: number } {
-  const { url, timeoutMs } = ctx.config;
-  return {
-    url: typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined,
-    timeoutMs: typeof timeoutMs === 'number' && timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS,
-  };
-}
-
-function notConfigured(ctx: PluginContext) {
-  return { ok: false, error: `no Slack webhook url: set plugins.config["${ctx.pluginName}"].url`, retryable: false, attempts: 0 };
-}
-
 export default defineNotifier({
   async send(notification, ctx) {
-    const { url, timeoutMs } = settings(ctx);
-    if (!url) return notConfigured(ctx);
+    const { url, timeoutMs } = webhookDestination(ctx);
+    if (!url) return missingDestination(ctx, 'Slack webhook');
     return postJson(ctx, url, { body: JSON.stringify(slackPayload(notification, ctx.config)), timeoutMs });
   },
   async testConnection(ctx) {
-    const { url, timeoutMs } = settings(ctx);
-    if (!url) return notConfigured(ctx);
+    const { url, timeoutMs } = webhookDestination(ctx);
+    if (!url) return missingDestination(ctx, 'Slack webhook');
     // Incoming webhooks have no read-only endpoint: the test is a short message.
     return postJson(ctx, url, { body: JSON.stringify({ text: ':white_check_mark: Rimuru can post here.' }), timeoutMs });
   },

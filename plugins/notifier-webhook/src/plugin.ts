@@ -1,4 +1,4 @@
-import { defineNotifier, postJson, type DeliveryResult, type Notification, type PluginContext } from '@rimuru/sdk';
+import { defineNotifier, missingDestination, postJson, webhookDestination, type DeliveryResult, type Notification, type PluginContext } from '@rimuru/sdk';
 import { hmacSha256Hex } from './hmac-sha256';
 
 /**
@@ -12,42 +12,28 @@ import { hmacSha256Hex } from './hmac-sha256';
  * kernel's: each try is a fresh, freshly signed request.
  */
 
-const DEFAULT_TIMEOUT_MS = 5_000;
-// Stays under the sandbox's wall deadline, which would kill the plugin, not just the request.
-const MAX_TIMEOUT_MS = 20_000;
 export const SIGNATURE_HEADER = 'x-rimuru-signature';
 export const TIMESTAMP_HEADER = 'x-rimuru-timestamp';
 
-interface WebhookConfig {
-  url?: string;
-  secret?: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-}
-
-function configOf(ctx: PluginContext): WebhookConfig {
-  const raw = ctx.config;
+/** `config.headers` (string values only), names lower-cased so ours cannot be doubled by case. */
+function headersOf(ctx: PluginContext): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (typeof raw.headers === 'object' && raw.headers !== null && !Array.isArray(raw.headers)) {
-    for (const [name, value] of Object.entries(raw.headers)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
+  const raw = ctx.config.headers;
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    for (const [name, value] of Object.entries(raw)) if (typeof value === 'string') headers[name.toLowerCase()] = value;
   }
-  const timeout = typeof raw.timeoutMs === 'number' && raw.timeoutMs > 0 ? Math.min(raw.timeoutMs, MAX_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS;
-  return {
-    url: typeof raw.url === 'string' && /^https?:\/\//i.test(raw.url) ? raw.url : undefined,
-    secret: typeof raw.secret === 'string' && raw.secret !== '' ? raw.secret : undefined,
-    headers,
-    timeoutMs: timeout,
-  };
+  return headers;
 }
 
 async function post(ctx: PluginContext, type: 'notification' | 'test', notification: Notification | undefined): Promise<DeliveryResult> {
-  const config = configOf(ctx);
-  if (!config.url) return { ok: false, error: `no webhook url: set plugins.config["${ctx.pluginName}"].url to an http(s) URL`, retryable: false, attempts: 0 };
+  const { url, timeoutMs } = webhookDestination(ctx);
+  if (!url) return missingDestination(ctx, 'webhook');
+  const secret = typeof ctx.config.secret === 'string' && ctx.config.secret !== '' ? ctx.config.secret : undefined;
   const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type, timestamp, ...(notification === undefined ? {} : { notification }) });
-  const headers: Record<string, string> = { 'user-agent': `rimuru-notifier-webhook/${ctx.pluginVersion}`, ...config.headers, [TIMESTAMP_HEADER]: String(timestamp) };
-  if (config.secret) headers[SIGNATURE_HEADER] = `sha256=${hmacSha256Hex(config.secret, body)}`;
-  return postJson(ctx, config.url, { body, headers, timeoutMs: config.timeoutMs });
+  const headers: Record<string, string> = { 'user-agent': `rimuru-notifier-webhook/${ctx.pluginVersion}`, ...headersOf(ctx), [TIMESTAMP_HEADER]: String(timestamp) };
+  if (secret) headers[SIGNATURE_HEADER] = `sha256=${hmacSha256Hex(secret, body)}`;
+  return postJson(ctx, url, { body, headers, timeoutMs });
 }
 
 export default defineNotifier({

@@ -62,6 +62,30 @@ export async function postJson(ctx: PluginContext, url: string, options: PostJso
   }
 }
 
+/** Where a webhook notifier posts, read from its config: `url` (http or https only) and `timeoutMs`. */
+export interface WebhookDestination {
+  /** Undefined when `config.url` is missing or not an http(s) URL. */
+  url?: string;
+  /** Per-request timeout: `config.timeoutMs`, default 5000, at most 20000 (under the sandbox's wall deadline, which would kill the plugin rather than the request). */
+  timeoutMs: number;
+}
+
+const DEFAULT_WEBHOOK_TIMEOUT_MS = 5_000;
+const MAX_WEBHOOK_TIMEOUT_MS = 20_000;
+
+export function webhookDestination(ctx: PluginContext): WebhookDestination {
+  const { url, timeoutMs } = ctx.config;
+  return {
+    url: typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined,
+    timeoutMs: typeof timeoutMs === 'number' && timeoutMs > 0 ? Math.min(timeoutMs, MAX_WEBHOOK_TIMEOUT_MS) : DEFAULT_WEBHOOK_TIMEOUT_MS,
+  };
+}
+
+/** The answer of a notifier whose `url` is not set: not retried, and says which key to set. */
+export function missingDestination(ctx: PluginContext, what: string): DeliveryResult {
+  return { ok: false, error: `no ${what} url: set plugins.config["${ctx.pluginName}"].url to an http(s) URL`, retryable: false, attempts: 0 };
+}
+
 export interface NotifierDefinition extends PluginLifecycle {
   send(notification: Notification, ctx: PluginContext): Promise<DeliveryResult>;
   sendBatch?(notifications: Notification[], ctx: PluginContext): Promise<DeliveryResult[]>;
