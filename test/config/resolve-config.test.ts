@@ -22,11 +22,12 @@ describe('resolveConfig', () => {
       database: { ...CONFIG_DEFAULTS.database },
       plugins: { dir: '/home/t/.local/share/rimuru/plugins', enabled: {}, config: {} },
       sandbox: { defaults: { ...CONFIG_DEFAULTS.sandbox.defaults }, restart: { ...CONFIG_DEFAULTS.sandbox.restart } },
-      hooks: { defaultTimeoutMs: 5000 },
+      hooks: { defaultTimeoutMs: 5000, routes: [], delivery: { ...CONFIG_DEFAULTS.hooks.delivery } },
       agents: {},
       ingest: { rescanIntervalSecs: 30, writerThread: false },
       budgets: {},
       server: { port: 3030, host: '127.0.0.1' },
+      sync: { intervalHours: 24, timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, minIntervalMinutes: 60, retry: { attempts: 3, backoffMs: 2_000, maxBackoffMs: 60_000 }, providers: {} },
     });
   });
 
@@ -105,5 +106,18 @@ describe('resolveConfig', () => {
     const error = problem({}, { ...context, filepath: undefined, env: { RIMURU_LOG_LEVEL: 'x' } });
     expect(error.message).toContain('RIMURU_LOG_LEVEL: logLevel');
     expect(resolveConfig(undefined, { ...context, filepath: undefined }).logLevel).toBe('info');
+  });
+});
+
+describe('resolveConfig: sync', () => {
+  const context = { cwd: '/proj', env: {}, homeDir: '/home/t' };
+
+  it('takes per-provider settings and refuses a base URL that is not http(s), naming the key', () => {
+    const config = resolveConfig({ sync: { intervalHours: 0, providers: { litellm: { baseUrl: 'http://127.0.0.1:8080/mirror', enabled: false } } } }, context);
+    expect(config.sync.intervalHours).toBe(0);
+    expect(config.sync.providers.litellm).toEqual({ baseUrl: 'http://127.0.0.1:8080/mirror', enabled: false });
+    expect(() => resolveConfig({ sync: { providers: { litellm: { baseUrl: 'ftp://mirror' } } } }, context)).toThrow(/sync\.providers\.litellm\.baseUrl/);
+    expect(() => resolveConfig({ sync: { intervalHours: -1 } }, context)).toThrow(/sync\.intervalHours/);
+    expect(() => resolveConfig({ sync: { providers: { litellm: { baseURL: 'http://x' } } } } as never, context)).toThrow(/baseURL/);
   });
 });

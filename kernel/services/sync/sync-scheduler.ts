@@ -22,7 +22,7 @@ const realTimers: SchedulerTimers = {
 };
 
 export interface SyncSchedulerOptions {
-  service: Pick<SyncService, 'run' | 'providers' | 'history'>;
+  service: Pick<SyncService, 'run' | 'providers' | 'history' | 'modelsUpdatedAt' | 'refreshPrices'>;
   config: ResolvedConfig['sync'];
   logger?: Logger;
   now?: () => number;
@@ -40,7 +40,8 @@ export interface SyncSchedulerOptions {
  * `sync.minIntervalMinutes`) and any `Retry-After` it sent has passed. Due providers are synced
  * together in one run; a failure keeps the last good data and is tried again once the rate
  * limit allows. The schedule is kept in the store (`sync_runs`), so a restart does not sync
- * again what is fresh — nor would a second kernel on the same PostgreSQL.
+ * again what is fresh — nor would a second kernel on the same PostgreSQL. Each check also
+ * picks up models another process synced (the cost engine re-reads them, records re-priced).
  */
 export class SyncScheduler {
   private readonly now: () => number;
@@ -49,6 +50,8 @@ export class SyncScheduler {
   private running: Promise<SyncRunReport | null> | undefined;
   private readonly abort = new AbortController();
   private stopped = false;
+  /** When synced models last changed, as of the last check: a change made elsewhere is picked up. */
+  private seenModelsAt: number | undefined;
 
   constructor(private readonly options: SyncSchedulerOptions) {
     this.now = options.now ?? Date.now;
@@ -94,9 +97,12 @@ export class SyncScheduler {
   tick(): Promise<SyncRunReport | null> {
     this.running ??= (async () => {
       try {
+        await this.catchUp();
         const due = await this.dueProviders();
         if (due.length === 0 || this.stopped) return null;
-        return await this.options.service.run({ providers: due, trigger: 'schedule', signal: this.abort.signal });
+        const report = await this.options.service.run({ providers: due, trigger: 'schedule', signal: this.abort.signal });
+        this.seenModelsAt = await this.options.service.modelsUpdatedAt();
+        return report;
       } catch (error) {
         this.options.logger?.warn({ err: errorMessage(error) }, 'scheduled sync failed; the next check tries again');
         return null;
@@ -105,6 +111,20 @@ export class SyncScheduler {
       }
     })();
     return this.running;
+  }
+
+  /**
+   * Prices from a sync this kernel did not run (`sync run` in another process, another
+   * machine on the same PostgreSQL): when the synced models changed since the last check, the
+   * cost engine re-reads them and the records that had no price are priced.
+   */
+  private async catchUp(): Promise<void> {
+    const stamp = await this.options.service.modelsUpdatedAt();
+    const changed = this.seenModelsAt !== undefined && stamp > this.seenModelsAt;
+    this.seenModelsAt = stamp;
+    if (!changed || this.stopped) return;
+    const repriced = await this.options.service.refreshPrices();
+    this.options.logger?.info({ records: repriced.records }, 'sync: picked up models synced elsewhere');
   }
 
   /**

@@ -4,9 +4,11 @@ import type { ResolvedConfig } from '../../config';
 import { ErrorCodes, errorMessage, isRimuruError, PricingError, type ErrorCode } from '../../core/errors';
 import type { HookBus } from '../../core/hooks';
 import type { PluginRecord, PluginState } from '../../core/registry';
-import { PricingService } from '../pricing';
+import { PricingService, SNAPSHOT_SOURCE } from '../pricing';
 import type { Database } from '../storage/database';
 import { ModelRepository } from '../storage/repositories';
+import { numberOf } from '../storage/repositories/row-values';
+import { storageCall } from '../storage/repositories/storage-call';
 import { ModelAggregator, type SourceModels, type SourceStanding } from './model-aggregator';
 import { repriceUnpricedRecords, type RepriceResult } from './reprice-records';
 import { checkOutcome, type CheckedOutcome } from './sync-outcome-schema';
@@ -191,6 +193,23 @@ export class SyncService {
         .catch((error: unknown) => this.options.logger?.warn({ err: errorMessage(error) }, 'SyncComplete hook failed'));
     }
     return report;
+  }
+
+  /**
+   * When synced models last changed in the store (epoch ms; 0 for none): a kernel that sees
+   * it move without having synced (a `sync run` from another process, another machine on
+   * PostgreSQL) calls {@link refreshPrices}.
+   */
+  async modelsUpdatedAt(): Promise<number> {
+    const row = (await storageCall('reading when models were last synced', () =>
+      this.options.database.knex('models').whereNot({ source: SNAPSHOT_SOURCE }).max('updated_at as at').first(),
+    )) as { at?: unknown } | undefined;
+    return numberOf(row?.at);
+  }
+
+  /** Re-reads the synced models into the cost engine and prices the records that had no price. */
+  refreshPrices(): Promise<RepriceResult> {
+    return this.reprice();
   }
 
   /**

@@ -27,7 +27,14 @@ function setup(sync: SyncConfig = {}) {
     },
     clearTimeout: (handle) => void timers.splice(timers.indexOf(handle as never), 1),
   };
+  let modelsAt = 0;
+  let refreshed = 0;
   const service = {
+    modelsUpdatedAt: async () => modelsAt,
+    refreshPrices: async () => {
+      refreshed += 1;
+      return { records: 0, costUsd: 0, models: [] };
+    },
     providers: () => [provider('litellm'), provider('openrouter'), provider('off', false)],
     history: {
       latest: async () => {
@@ -42,6 +49,7 @@ function setup(sync: SyncConfig = {}) {
     },
     run: async (options: SyncRunOptions = {}): Promise<SyncRunReport> => {
       asked.push(options);
+      modelsAt = now;
       for (const name of options.providers ?? []) runs.push(run(name, now, outcome(name)));
       return { trigger: 'schedule', startedAt: now, finishedAt: now, providers: [], modelsWritten: 0, repriced: { records: 0, costUsd: 0, models: [] } };
     },
@@ -61,6 +69,8 @@ function setup(sync: SyncConfig = {}) {
     runs,
     timers,
     setOutcome: (fn: typeof outcome) => (outcome = fn),
+    syncElsewhere: (at: number) => (modelsAt = at),
+    refreshed: () => refreshed,
     /** Moves the clock and fires the timers that came due, one by one, letting each tick finish. */
     advance: async (ms: number) => {
       const end = now + ms;
@@ -126,5 +136,20 @@ describe('SyncScheduler', () => {
     expect(await world.scheduler.dueProviders()).toEqual(['openrouter']);
     await world.advance(5 * HOUR);
     expect(await world.scheduler.dueProviders()).toEqual(['litellm', 'openrouter']);
+  });
+
+  it('picks up models another process synced: the prices are re-read and records re-priced, once per change', async () => {
+    const world = setup();
+    world.scheduler.start();
+    await world.advance(10_000);
+    expect(world.refreshed()).toBe(0);
+    await world.advance(10 * 60_000);
+    expect(world.refreshed()).toBe(0);
+    world.syncElsewhere(T0 + HOUR);
+    await world.advance(10 * 60_000);
+    expect(world.refreshed()).toBe(1);
+    await world.advance(10 * 60_000);
+    expect(world.refreshed()).toBe(1);
+    await world.scheduler.stop();
   });
 });

@@ -92,6 +92,7 @@ describeBackends('SyncService', (backend) => {
   it('merges every provider: official names and context windows, priced by the pricing sources, provenance per field', async () => {
     server.data.anthropic[0]!.max_input_tokens = 1_000_000; // the vendor's word beats LiteLLM's 200k
     const { service, hooks } = await boot();
+    expect(await service.modelsUpdatedAt()).toBe(0);
     const report = await service.run({ providers: ROUTES });
     expect(report.providers.map((entry) => [entry.provider, entry.status]).sort()).toEqual([
       ['anthropic', 'ok'],
@@ -128,6 +129,8 @@ describeBackends('SyncService', (backend) => {
     expect(pricing.lookup(NEW_MODEL)).toMatchObject({ inputPrice: 2e-6, outputPrice: 1e-5, source: 'litellm' });
     expect(pricing.lookup('mistral-zeta-2')).toMatchObject({ inputPrice: 4e-7, provider: 'openrouter', matchedBy: 'normalized' });
 
+    // What a running kernel watches to pick up a sync made elsewhere.
+    expect(await service.modelsUpdatedAt()).toBeGreaterThan(0);
     const status = await service.history.latest();
     expect(status.get('litellm')?.last).toMatchObject({ status: 'ok', modelsFetched: 3, attempts: 1, errorCode: null });
     // A second run with the same answers changes nothing.
