@@ -6,7 +6,7 @@
  */
 import type { PluginContext } from './capabilities';
 import { CapabilityError } from './capability-clients';
-import { SyncSkipped, SyncSourceError } from './kinds/sync';
+import { SyncSkipped, SyncSourceError, type ModelInfo, type RejectedModel, type SyncModels } from './kinds/sync';
 
 /** What the host hands every sync plugin in `ctx.config` (from `sync.providers.<name>` and `sync.*`). */
 export interface SyncSettings {
@@ -156,4 +156,44 @@ export async function fetchSourceJson(ctx: PluginContext, request: SourceRequest
 /** Throws a `malformed` {@link SyncSourceError}: the JSON is not in the shape the source documents. */
 export function unexpectedShape(source: string, what: string): never {
   throw new SyncSourceError('malformed', `${source}: unexpected response shape: ${what}`);
+}
+
+/** A token count a source reports (context window, output limit): a positive safe integer, else `undefined`. */
+export function positiveCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * Reads a source's entries with `read` (a model, a rejection with why, or `null` for an entry
+ * that is not a model to price), into the models and rejections `fetchModels` returns.
+ */
+export function readModels(entries: readonly unknown[], read: (raw: unknown) => ModelInfo | RejectedModel | null, into: SyncModels = { models: [], rejected: [] }): SyncModels & { rejected: RejectedModel[] } {
+  const rejected = into.rejected ?? [];
+  for (const raw of entries) {
+    const entry = read(raw);
+    if (entry === null) continue;
+    if ('reason' in entry) rejected.push(entry);
+    else into.models.push(entry);
+  }
+  return { models: into.models, rejected };
+}
+
+/**
+ * Follows a paged list: `fetchPage(cursor)` returns a page's entries and the next cursor
+ * (none on the last page). Stops at `maxPages`, or when a cursor comes back twice, so a server
+ * that always says "more" cannot keep the plugin busy; `truncated` says when it stopped early.
+ */
+export async function fetchAllPages(
+  fetchPage: (cursor: string | undefined) => Promise<{ entries: unknown[]; next?: string }>,
+  maxPages = 50,
+): Promise<{ entries: unknown[]; truncated: boolean }> {
+  const entries: unknown[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page += 1) {
+    const { entries: more, next } = await fetchPage(cursor);
+    entries.push(...more);
+    if (next === undefined || next === cursor) return { entries, truncated: false };
+    cursor = next;
+  }
+  return { entries, truncated: true };
 }

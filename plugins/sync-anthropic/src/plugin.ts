@@ -1,16 +1,24 @@
-import { defineSync, fetchSourceJson, isJsonObject, nonEmptyString, requireApiKey, syncSettings, unexpectedShape, type ModelInfo, type PluginContext, type RejectedModel } from '@rimuru/sdk';
+import {
+  defineSync,
+  fetchAllPages,
+  fetchSourceJson,
+  isJsonObject,
+  nonEmptyString,
+  positiveCount,
+  readModels,
+  requireApiKey,
+  syncSettings,
+  unexpectedShape,
+  type ModelInfo,
+  type PluginContext,
+  type RejectedModel,
+} from '@rimuru/sdk';
 
 const SOURCE = 'anthropic';
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 const API_VERSION = '2023-06-01';
 /** The API's largest page. */
 const PAGE_SIZE = 1000;
-/** A bound on pagination, so a server that always says `has_more` cannot keep the plugin busy. */
-const MAX_PAGES = 50;
-
-function positiveInt(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
-}
 
 function readModel(raw: unknown): ModelInfo | RejectedModel {
   if (!isJsonObject(raw)) return { model: '(unnamed)', reason: 'the entry is not an object' };
@@ -18,8 +26,8 @@ function readModel(raw: unknown): ModelInfo | RejectedModel {
   if (id === undefined || id.length > 200) return { model: String(raw.id ?? '(unnamed)').slice(0, 200), reason: 'id is missing or longer than 200 characters' };
   const displayName = nonEmptyString(raw.display_name);
   // Newer API versions add the limits; older ones leave the price lists to say.
-  const contextWindow = positiveInt(raw.max_input_tokens);
-  const maxOutputTokens = positiveInt(raw.max_tokens);
+  const contextWindow = positiveCount(raw.max_input_tokens);
+  const maxOutputTokens = positiveCount(raw.max_tokens);
   return {
     provider: SOURCE,
     model: id,
@@ -41,10 +49,7 @@ export default defineSync({
   async fetchModels(ctx: PluginContext) {
     const settings = syncSettings(ctx, { baseUrl: DEFAULT_BASE_URL, maxBytes: 4 * 1024 * 1024 });
     const key = await requireApiKey(ctx, settings, SOURCE, ['ANTHROPIC_API_KEY']);
-    const models: ModelInfo[] = [];
-    const rejected: RejectedModel[] = [];
-    let afterId: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page += 1) {
+    const { entries, truncated } = await fetchAllPages(async (afterId) => {
       const query = `limit=${PAGE_SIZE}${afterId === undefined ? '' : `&after_id=${encodeURIComponent(afterId)}`}`;
       const body = await fetchSourceJson(ctx, {
         source: SOURCE,
@@ -54,16 +59,10 @@ export default defineSync({
         secrets: [key],
       });
       if (!isJsonObject(body) || !Array.isArray(body.data)) unexpectedShape(SOURCE, 'no "data" array of models');
-      for (const raw of body.data) {
-        const entry = readModel(raw);
-        if ('reason' in entry) rejected.push(entry);
-        else models.push(entry);
-      }
       const lastId = nonEmptyString(body.last_id);
-      if (body.has_more !== true || lastId === undefined || lastId === afterId) return { models, rejected };
-      afterId = lastId;
-    }
-    ctx.log.warn(`stopped after ${MAX_PAGES} pages of models`, { models: models.length });
-    return { models, rejected };
+      return { entries: body.data, ...(body.has_more === true && lastId !== undefined ? { next: lastId } : {}) };
+    });
+    if (truncated) ctx.log.warn('stopped paging through the model list early', { models: entries.length });
+    return readModels(entries, readModel);
   },
 });

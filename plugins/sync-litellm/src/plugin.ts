@@ -1,4 +1,15 @@
-import { defineSync, fetchSourceJson, isJsonObject, syncSettings, unexpectedShape, type ModelInfo, type ModelPrices, type PluginContext, type RejectedModel } from '@rimuru/sdk';
+import {
+  defineSync,
+  fetchSourceJson,
+  isJsonObject,
+  positiveCount,
+  syncSettings,
+  unexpectedShape,
+  type ModelInfo,
+  type ModelPrices,
+  type PluginContext,
+  type RejectedModel,
+} from '@rimuru/sdk';
 
 const SOURCE = 'litellm';
 /** The repository folder that holds LiteLLM's price list; `sync.providers.litellm.baseUrl` replaces it (a mirror, a proxy, a test server). */
@@ -18,10 +29,6 @@ const PRICE_KEYS: ReadonlyArray<[string, keyof ModelPrices]> = [
   ['cache_read_input_token_cost_above_200k_tokens', 'cacheReadAbove200k'],
 ];
 
-function positiveInt(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
-}
-
 /** One entry of the list: a model, a rejection, or `null` for an entry that is not a per-token model (images, audio by the second). */
 function readEntry(model: string, raw: unknown): ModelInfo | RejectedModel | null {
   if (!isJsonObject(raw)) return { model, reason: 'the entry is not an object' };
@@ -39,8 +46,8 @@ function readEntry(model: string, raw: unknown): ModelInfo | RejectedModel | nul
     .filter((key) => key.startsWith('supports_') && raw[key] === true)
     .map((key) => key.slice('supports_'.length))
     .sort();
-  const contextWindow = positiveInt(raw.max_input_tokens);
-  const maxOutputTokens = positiveInt(raw.max_output_tokens);
+  const contextWindow = positiveCount(raw.max_input_tokens);
+  const maxOutputTokens = positiveCount(raw.max_output_tokens);
   return {
     provider,
     model,

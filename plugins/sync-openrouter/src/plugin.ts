@@ -1,4 +1,17 @@
-import { defineSync, fetchSourceJson, isJsonObject, nonEmptyString, syncSettings, unexpectedShape, type ModelInfo, type ModelPrices, type PluginContext, type RejectedModel } from '@rimuru/sdk';
+import {
+  defineSync,
+  fetchSourceJson,
+  isJsonObject,
+  nonEmptyString,
+  positiveCount,
+  readModels,
+  syncSettings,
+  unexpectedShape,
+  type ModelInfo,
+  type ModelPrices,
+  type PluginContext,
+  type RejectedModel,
+} from '@rimuru/sdk';
 
 const SOURCE = 'openrouter';
 const DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -25,10 +38,6 @@ export function readPrice(value: unknown, field: string): { price?: number } | {
   return { reason: `pricing.${field}: ${JSON.stringify(value).slice(0, 40)} is not a price` };
 }
 
-function positiveInt(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
-}
-
 function readModel(raw: unknown): ModelInfo | RejectedModel {
   if (!isJsonObject(raw)) return { model: '(unnamed)', reason: 'the entry is not an object' };
   const id = nonEmptyString(raw.id);
@@ -41,8 +50,8 @@ function readModel(raw: unknown): ModelInfo | RejectedModel {
     if (read.price !== undefined) prices[kind] = read.price;
   }
   const topProvider = isJsonObject(raw.top_provider) ? raw.top_provider : {};
-  const contextWindow = positiveInt(raw.context_length) ?? positiveInt(topProvider.context_length);
-  const maxOutputTokens = positiveInt(topProvider.max_completion_tokens);
+  const contextWindow = positiveCount(raw.context_length) ?? positiveCount(topProvider.context_length);
+  const maxOutputTokens = positiveCount(topProvider.max_completion_tokens);
   const displayName = nonEmptyString(raw.name);
   return {
     provider: SOURCE,
@@ -73,13 +82,6 @@ export default defineSync({
       ...(key ? { headers: { authorization: `Bearer ${key}` }, secrets: [key] } : {}),
     });
     if (!isJsonObject(body) || !Array.isArray(body.data)) unexpectedShape(SOURCE, 'no "data" array of models');
-    const models: ModelInfo[] = [];
-    const rejected: RejectedModel[] = [];
-    for (const raw of body.data) {
-      const entry = readModel(raw);
-      if ('reason' in entry) rejected.push(entry);
-      else models.push(entry);
-    }
-    return { models, rejected };
+    return readModels(body.data, readModel);
   },
 });
