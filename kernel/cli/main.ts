@@ -7,6 +7,7 @@ import { registerBudgetsCommands } from './commands/budgets';
 import { registerCostsCommands } from './commands/costs';
 import { registerDbCommands } from './commands/db';
 import { registerHooksCommands } from './commands/hooks';
+import { registerExportCommand } from './commands/export';
 import { registerModelsCommands } from './commands/models';
 import { registerNotifyCommands } from './commands/notify';
 import { registerPluginCommands } from './commands/plugin';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerAgentsCommands(program, io);
   registerModelsCommands(program, io);
   registerSyncCommands(program, io);
+  registerExportCommand(program, io);
   registerBudgetsCommands(program, io);
   registerHooksCommands(program, io);
   registerNotifyCommands(program, io);

@@ -17,7 +17,9 @@ export interface ProgressState {
   done: number;
   total: number;
   /** `bytes` are shown in MB. */
-  unit?: 'bytes' | 'sources';
+  unit?: 'bytes' | 'sources' | 'rows';
+  /** What the bar is doing; default `ingesting`. */
+  title?: string;
   /** What is being worked on (a source, an agent). */
   label?: string;
 }
@@ -66,7 +68,7 @@ export class ProgressBar {
 
 const megabytes = (bytes: number): string => (bytes / 1_048_576).toFixed(1);
 
-/** `ingesting [#######-------]  42% 21/50 <label>`, cut to `columns`. */
+/** `ingesting [#######-------]  42% 21/50 <label>` (or another title), cut to `columns`. */
 export function renderProgressLine(state: ProgressState, columns: number): string {
   const total = Math.max(state.total, 0);
   const fraction = total === 0 ? 0 : Math.min(1, Math.max(0, state.done / total));
@@ -74,6 +76,6 @@ export function renderProgressLine(state: ProgressState, columns: number): strin
   const filled = Math.round(fraction * width);
   const percent = `${Math.round(fraction * 100)}`.padStart(3);
   const count = state.unit === 'bytes' ? `${megabytes(state.done)}/${megabytes(total)} MB` : `${state.done}/${total}`;
-  const line = `ingesting [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}% ${count}${state.label ? ` ${state.label}` : ''}`;
+  const line = `${state.title ?? 'ingesting'} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}% ${count}${state.label ? ` ${state.label}` : ''}`;
   return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 2)) + '…' : line;
 }
