@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { Database, type DatabaseOptions, type Dialect, type UsageRecordInput } from '../../kernel/services/storage';
 import { numberOf, rawRows } from '../../kernel/services/storage/repositories/row-values';
+import { SQLITE_PRAGMAS } from '../../kernel/services/storage/database/database';
 
 /**
  * The stores the storage benchmark writes to: ours (a migrated `Database`) and, beside it, an
@@ -99,9 +100,7 @@ export async function openSqliteStore(): Promise<BenchStore> {
     ).map((row) => String(row.sql));
     raw = new BetterSqlite3(path.join(dataDir, 'baseline.db'));
     // The pragmas Database.connect sets.
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = NORMAL');
-    raw.pragma('foreign_keys = ON');
+    for (const pragma of SQLITE_PRAGMAS) raw.pragma(pragma);
     for (const statement of ddl) raw.exec(statement);
     const connection = raw;
     const insert = connection.prepare(SQLITE_RAW_INSERT);

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { ErrorCodes, StorageError } from '../../core/errors';
 import { SQLITE_UPSERT_SQL, sqliteUpsertRows, type UpsertUsageResult, type UsageConflictPolicy, type UsageRecordInput } from '../storage/bulk';
 import type { Database } from '../storage/database';
-import { SQLITE_BUSY_TIMEOUT_MS } from '../storage/database/database';
+import { SQLITE_PRAGMAS } from '../storage/database/database';
 import { toStorageError } from '../storage/database/to-storage-error';
 import { ACTIVE_SESSION_WINDOW_MS } from '../storage/repositories/session-repository';
 import type { SessionStatus } from '../storage/types';
@@ -22,10 +22,7 @@ const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const Driver = require(workerData.driver);
 const db = new Driver(workerData.filename);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
-db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+for (const pragma of workerData.pragmas) db.pragma(pragma);
 const sql = workerData.sql;
 const insertCursor = db.prepare(sql.insertCursor);
 const updateCursor = db.prepare(sql.updateCursor);
@@ -231,7 +228,7 @@ export class SqliteBatchWriter {
       workerData: {
         driver: require.resolve('better-sqlite3'),
         filename: this.filename,
-        busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+        pragmas: SQLITE_PRAGMAS,
         sql: {
           insertCursor: SQLITE_CURSOR_SQL.insert,
           updateCursor: SQLITE_CURSOR_SQL.update,

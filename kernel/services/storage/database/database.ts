@@ -33,6 +33,22 @@ export interface HealthStatus {
 
 // SQLite waits this long for another process's write lock before SQLITE_BUSY.
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Set on every SQLite connection of ours (the writer thread's too). Beyond WAL: a 32 MiB page
+ * cache instead of 2 MiB and a checkpoint every 16,384 pages (64 MiB of WAL) instead of 1,000.
+ * A cold ingest of 473k records (a 207 MB store) wrote 813k pages and read 375k back with the
+ * defaults — the unique dedup_key index is touched all over by every transaction, and the small
+ * cache re-read what it had just written — and 624k / 196k with these (strace, same run).
+ */
+export const SQLITE_PRAGMAS: readonly string[] = [
+  'journal_mode = WAL',
+  'synchronous = NORMAL',
+  'foreign_keys = ON',
+  `busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
+  'cache_size = -32768',
+  'wal_autocheckpoint = 16384',
+];
 // Two kernels starting together both try to migrate; the loser waits for the lock.
 const MIGRATION_LOCK_RETRY = { maxAttempts: 20, initialDelayMs: 100, maxDelayMs: 1_000, factor: 1.5, jitter: 0.3 };
 
@@ -91,10 +107,7 @@ export class Database {
         max: 1,
         afterCreate: (connection: BetterSqlite3.Database, done: (error: Error | null, connection: BetterSqlite3.Database) => void) => {
           try {
-            connection.pragma('journal_mode = WAL');
-            connection.pragma('synchronous = NORMAL');
-            connection.pragma('foreign_keys = ON');
-            connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+            for (const pragma of SQLITE_PRAGMAS) connection.pragma(pragma);
             done(null, connection);
           } catch (error) {
             done(error as Error, connection);
