@@ -1,11 +1,18 @@
-#!/usr/bin/env -S node --no-node-snapshot
+#!/usr/bin/env -S node --no-node-snapshot --heap-growing-percent=25
 'use strict';
 // Every process that creates isolated-vm isolates must run with --no-node-snapshot (Node 20
 // crashes otherwise). The shebang passes it; when started another way (`node rimuru-kernel.js`,
 // a Windows shim) we re-exec ourselves with the flag.
+//
+// --heap-growing-percent=25: V8 grows a heap by far more than that after each collection, so an
+// ingest that allocates and drops gigabytes of log text held ~300 MB of garbage at its peak
+// (cold 1 GB ingest: 724 MB peak RSS, 435 MB with the flag, ~10% more time in GC). It makes
+// collection earlier, never fails an allocation (unlike --max-old-space-size), and is
+// process-wide, so the plugins' isolates follow it too.
+const FLAGS = ['--no-node-snapshot', '--heap-growing-percent=25'];
 if (!process.execArgv.includes('--no-node-snapshot')) {
   const { spawn } = require('node:child_process');
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, __filename, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [...FLAGS, ...process.execArgv, __filename, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
