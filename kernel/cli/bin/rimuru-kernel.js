@@ -24,10 +24,12 @@ if (!process.execArgv.includes('--no-node-snapshot')) {
 }
 
 const path = require('node:path');
-const main = path.join(__dirname, '..', '..', '..', 'dist', 'kernel', 'cli', 'main.js');
+const { loadCli } = require('./load-cli');
+const root = path.join(__dirname, '..', '..', '..');
+const main = path.join(root, 'dist', 'kernel', 'cli', 'main.js');
 let cli;
 try {
-  cli = require(main);
+  cli = loadCli(root);
 } catch (err) {
   if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(main)) {
     process.stderr.write('rimuru-kernel is not built yet: run `npm install` (or `npm run build`) in ' + path.resolve(__dirname, '..', '..', '..') + '\n');
