@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { z } from 'zod';
 import { ConfigError, ErrorCodes } from '../errors';
 import { REDACT_PATHS, REDACTED } from './redaction';
@@ -47,7 +47,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const target = destination ?? STDERR_FD;
 
   const stream: DestinationStream = pretty
-    ? pinoPretty({
+    ? // Loaded only for a terminal: ~20 ms of every start otherwise (reports pipe JSON logs).
+      (require('pino-pretty') as typeof PinoPretty)({
         destination: target,
         sync: true,
         // Colour only a real terminal: escape codes in a file or a test capture are noise.
