@@ -20,7 +20,7 @@ const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 type DbRow = Record<string, string | number | null>;
 
 /** The stored rows an export must equal, read with plain SQL (not through the export's readers). */
-async function storedCosts(db: Database, where = '1 = 1', bindings: unknown[] = []): Promise<DbRow[]> {
+async function storedCosts(db: Database, where = '1 = 1', bindings: number[] = []): Promise<DbRow[]> {
   const rows = rawRows(await db.knex.raw(`select * from usage_records where ${where} order by recorded_at, id`, bindings));
   return rows.map((row) => {
     const n = (key: string): number => Number(row[key]);
