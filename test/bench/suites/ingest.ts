@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +10,7 @@ import { seededDraws, type SeededDraws } from '../../fixtures/agents/seeded-draw
 import { snapshotCostUsd } from '../../fixtures/agents/snapshot-prices';
 import { compare, type Comparison, type Figure, type SuiteResult } from '../bench-result';
 import { elapsedMs, now, summarize } from '../measure';
+import { measureProcess, type ProcessRun } from '../process-run';
 
 /**
  * Ingest at scale against ccusage@20.0.24: a ≥ 1 GB Claude Code + Codex corpus written by the
@@ -48,7 +48,6 @@ const APPEND_FRACTION = 0.01;
 const APPEND_SEED_OFFSET = 900_000;
 const FIRST_DAY_MS = Date.UTC(2026, 3, 1);
 const DAY_MS = 86_400_000;
-const POLL_MS = 20;
 const COST_TOLERANCE = 0.01;
 /** Bumped when the corpus layout below changes (invalidates cached corpora). */
 const LAYOUT_VERSION = 1;
@@ -372,84 +371,17 @@ export function restoreCorpus(corpus: Corpus, touched: Set<string>): void {
 
 // ---------------------------------------------------------------- running and measuring
 
-interface Run {
-  wallMs: number;
-  /** Sum of VmHWM over every process of the tree, MB. */
-  peakMb: number;
-  /** The largest single process's VmHWM, MB. */
-  largestMb: number;
-  stdout: string;
-}
-
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (text) children.push(...text.split(/\s+/).map(Number));
-    }
-  } catch {
-    // the process is gone
-  }
-  return children;
-}
-
-function hwmKb(pid: number): number | undefined {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function measure(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const start = now();
-    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const peaks = new Map<number, number>();
-    const poll = (): void => {
-      if (child.pid === undefined) return;
-      const pending = [child.pid];
-      while (pending.length > 0) {
-        const pid = pending.pop() as number;
-        const kb = hwmKb(pid);
-        if (kb !== undefined) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, kb));
-        pending.push(...childrenOf(pid));
-      }
-    };
-    const timer = setInterval(poll, POLL_MS);
-    poll();
-    const out: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => {
-      poll();
-      out.push(data);
-    });
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-    child.on('error', (error) => {
-      clearInterval(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      const wallMs = elapsedMs(start);
-      clearInterval(timer);
-      if (code !== 0) return reject(new Error(`${path.basename(command)} ${args.join(' ')} exited ${code ?? signal}:\n${stderr.slice(-4000)}`));
-      const values = [...peaks.values()];
-      resolve({ wallMs, peakMb: values.reduce((sum, kb) => sum + kb, 0) / 1024, largestMb: Math.max(0, ...values) / 1024, stdout: Buffer.concat(out).toString('utf8') });
-    });
-  });
-}
+type Run = ProcessRun;
 
 const OUR_ARGS = ['costs', 'daily', '--json', '--tz', 'UTC', '--agent', 'claude-code', '--agent', 'codex'];
 const CCUSAGE_ARGS = ['daily', '--json', '--offline', '--timezone', 'UTC'];
 
 export function runOurs(corpus: Corpus, dataDir: string): Promise<Run> {
-  return measure(BIN, OUR_ARGS, { ...corpus.env, RIMURU_DATA_DIR: dataDir, RIMURU_LOG_LEVEL: 'warn' }, corpus.home);
+  return measureProcess(BIN, OUR_ARGS, { ...corpus.env, RIMURU_DATA_DIR: dataDir, RIMURU_LOG_LEVEL: 'warn' }, corpus.home);
 }
 
 export function runCcusage(corpus: Corpus): Promise<Run> {
-  return measure(CCUSAGE, CCUSAGE_ARGS, corpus.env, corpus.home);
+  return measureProcess(CCUSAGE, CCUSAGE_ARGS, corpus.env, corpus.home);
 }
 
 // ---------------------------------------------------------------- checking the figures
