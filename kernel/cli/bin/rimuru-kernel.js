@@ -23,6 +23,14 @@ if (!process.execArgv.includes('--no-node-snapshot')) {
   return;
 }
 
+// `rimuru-kernel models list --json | head`: the reader went away; stop quietly, like other CLIs.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const path = require('node:path');
 const { loadCli } = require('./load-cli');
 const root = path.join(__dirname, '..', '..', '..');
