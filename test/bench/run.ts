@@ -5,6 +5,7 @@ import type { SuiteResult } from './bench-result';
 import { elapsedMs, now } from './measure';
 import { loadAverage, machineInfo, RATIO_MEANING, renderReport, writeReport, type BenchReport } from './report';
 import { coldStart } from './suites/cold-start';
+import { exportSuite } from './suites/export';
 import { hookDispatch } from './suites/hook-dispatch';
 import { hostToPlugin } from './suites/host-to-plugin';
 import { ingest } from './suites/ingest';
@@ -29,6 +30,7 @@ const SUITES: Record<string, () => Promise<SuiteResult>> = {
   'kernel-boot': kernelBoot,
   storage,
   ingest,
+  export: exportSuite,
 };
 
 const SNAPSHOT_FLAG = '--no-node-snapshot';
