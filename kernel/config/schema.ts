@@ -21,7 +21,8 @@ export const CONFIG_DEFAULTS = {
   },
   hooks: { defaultTimeoutMs: 5_000, delivery: { maxAttempts: 3, backoffMs: 1_000, maxBackoffMs: 30_000, drainTimeoutMs: 15_000 } },
   ingest: { rescanIntervalSecs: 30, writerThread: false },
-  server: { port: 3030, host: '127.0.0.1' },
+  server: { enabled: false, port: 3030, host: '127.0.0.1' },
+  metrics: { enabled: true, intervalSecs: 60, retentionDays: 30 },
   sync: { intervalHours: 24, timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, minIntervalMinutes: 60, retry: { attempts: 3, backoffMs: 2_000, maxBackoffMs: 60_000 } },
 } as const;
 
@@ -131,10 +132,17 @@ export const rimuruConfigSchema = closedObject({
   // Shape owned by the budgets service; validated there.
   budgets: z.record(z.string(), z.unknown()).default(() => ({})),
   server: closedObject({
+    // run serves HTTP (/metrics, /health) only when asked to.
+    enabled: z.boolean().default(CONFIG_DEFAULTS.server.enabled),
     port: z.number().int().min(0).max(65_535).default(CONFIG_DEFAULTS.server.port),
     host: nonEmpty.default(CONFIG_DEFAULTS.server.host),
   }).prefault({}),
   sync: syncSchema.prefault({}),
+  metrics: closedObject({
+    enabled: z.boolean().default(CONFIG_DEFAULTS.metrics.enabled),
+    intervalSecs: positiveInt.default(CONFIG_DEFAULTS.metrics.intervalSecs),
+    retentionDays: positiveInt.default(CONFIG_DEFAULTS.metrics.retentionDays),
+  }).prefault({}),
 });
 
 type ParsedConfig = z.output<typeof rimuruConfigSchema>;

@@ -155,10 +155,22 @@ export type BudgetsConfig = PeriodBudgets & {
 };
 
 export interface ServerConfig {
-  /** Port of the HTTP API and dashboard. Default 3030. */
+  /** Serve HTTP while `rimuru-kernel run` runs: `/metrics` (Prometheus text format) and `/health`. Default false. */
+  enabled?: boolean;
+  /** Port of the HTTP API and dashboard; 0 picks a free one (printed in the ready line). Default 3030. */
   port?: number;
   /** Interface to listen on. Default `127.0.0.1` (this machine only). */
   host?: string;
+}
+
+/** System metrics: CPU, memory and active sessions, sampled into the store while `run` runs. */
+export interface MetricsConfig {
+  /** Set to `false` to sample nothing. Default true. */
+  enabled?: boolean;
+  /** Seconds between samples; each also fires the `MetricsExport` hook. Default 60. */
+  intervalSecs?: number;
+  /** Days samples are kept; older ones are deleted as new ones come. Default 30. */
+  retentionDays?: number;
 }
 
 /** One pricing sync provider (`sync.providers.<provider>`: litellm, openrouter, anthropic, openai, google). */
@@ -219,6 +231,8 @@ export interface RimuruConfig {
   server?: ServerConfig;
   /** Pricing sync providers: schedule, retries, and per provider its URL, key and switch. */
   sync?: SyncConfig;
+  /** System metrics sampled while `rimuru-kernel run` runs. */
+  metrics?: MetricsConfig;
 }
 
 /**
