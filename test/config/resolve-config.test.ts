@@ -26,7 +26,8 @@ describe('resolveConfig', () => {
       agents: {},
       ingest: { rescanIntervalSecs: 30, writerThread: false },
       budgets: {},
-      server: { port: 3030, host: '127.0.0.1' },
+      server: { enabled: false, port: 3030, host: '127.0.0.1' },
+      metrics: { enabled: true, intervalSecs: 60, retentionDays: 30 },
       sync: { intervalHours: 24, timeoutMs: 30_000, maxResponseBytes: 16 * 1024 * 1024, minIntervalMinutes: 60, retry: { attempts: 3, backoffMs: 2_000, maxBackoffMs: 60_000 }, providers: {} },
     });
   });
