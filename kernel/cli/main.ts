@@ -8,6 +8,7 @@ import { registerCostsCommands } from './commands/costs';
 import { registerDbCommands } from './commands/db';
 import { registerHooksCommands } from './commands/hooks';
 import { registerExportCommand } from './commands/export';
+import { registerMetricsCommand } from './commands/metrics';
 import { registerModelsCommands } from './commands/models';
 import { registerNotifyCommands } from './commands/notify';
 import { registerPluginCommands } from './commands/plugin';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo = processIo): Command {
   registerModelsCommands(program, io);
   registerSyncCommands(program, io);
   registerExportCommand(program, io);
+  registerMetricsCommand(program, io);
   registerBudgetsCommands(program, io);
   registerHooksCommands(program, io);
   registerNotifyCommands(program, io);

@@ -8,6 +8,7 @@ import { loadCliContext, type GlobalOptions } from '../cli-context';
 import { ExitCode } from '../exit-codes';
 import { pluginSummary, removeStatusFile, writeStatusFile } from '../kernel-status-file';
 import type { CliIo } from '../output';
+import { startMonitoring, type Monitoring } from '../../server';
 
 /** Ctrl-C must end the process within this, even if a plugin or service hangs on the way out. */
 const SHUTDOWN_DEADLINE_MS = 5_000;
@@ -33,6 +34,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       }
       let unsubscribe = (): void => undefined;
       let syncSchedule: SyncScheduler | undefined;
+      let monitoring: Monitoring | undefined;
       const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
         const deadline = setTimeout(() => {
           io.err(`rimuru-kernel: shutdown took longer than ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
@@ -41,6 +43,7 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         deadline.unref();
         unsubscribe();
         await syncSchedule?.stop();
+        await monitoring?.stop();
         await kernel.shutdown(signal);
         await removeStatusFile(config.dataDir);
         clearTimeout(deadline);
@@ -56,8 +59,17 @@ export function registerRunCommand(program: Command, io: CliIo): void {
         return;
       }
       const { ingested } = first;
+      // System metrics every metrics.intervalSecs, and /metrics + /health when server.enabled.
+      try {
+        monitoring = await startMonitoring(kernel, config, logger, startedAt);
+      } catch (error) {
+        stop.cancel();
+        await kernel.shutdown('the HTTP server could not start');
+        throw error;
+      }
+      monitoring.observeIngest(ingested);
       // Then keep the store current: file events, and a rescan every ingest.rescanIntervalSecs.
-      await kernel.watch();
+      await kernel.watch((summary) => monitoring?.observeIngest(summary));
       // And the model prices: the sync providers every sync.intervalHours (0 = off), due times kept in the store.
       const syncService = new SyncService({ database: kernel.container.resolve(Tokens.Database), host: kernel, config: config.sync, logger });
       syncSchedule = new SyncScheduler({ service: syncService, config: config.sync, logger });
@@ -74,10 +86,11 @@ export function registerRunCommand(program: Command, io: CliIo): void {
       unsubscribe = kernel.registry.onStateChange(() => void writeStatusFile(config.dataDir, status()).catch(() => undefined));
 
       if (options.json) {
-        io.out(JSON.stringify({ event: 'ready', pid: process.pid, dataDir: config.dataDir, configFile: configPath ?? null, bootMs: Date.now() - startedAt.getTime(), summary, plugins: plugins.map(pluginSummary), ingest: describeIngestJson(ingested) }));
+        io.out(JSON.stringify({ event: 'ready', pid: process.pid, dataDir: config.dataDir, configFile: configPath ?? null, bootMs: Date.now() - startedAt.getTime(), summary, plugins: plugins.map(pluginSummary), ingest: describeIngestJson(ingested), server: monitoring.url }));
       } else {
         for (const record of plugins) io.out(describeLoaded(record));
         io.out(describeIngest(ingested));
+        if (monitoring.url) io.out(`  serving ${monitoring.url}/metrics and ${monitoring.url}/health`);
         io.out(
           `rimuru-kernel ready in ${Date.now() - startedAt.getTime()} ms: ${summary.running} running, ` +
             `${summary.disabled} disabled, ${summary.errored + summary.quarantined} failed, of ${summary.discovered} plugins ` +

@@ -74,6 +74,19 @@ export class MetricsRepository extends TableRepository<SystemMetric> implements 
     return this.one('reading the latest metric', (query) => query.orderBy([{ column: 'collected_at', order: 'desc' }, { column: 'id', order: 'desc' }]));
   }
 
+  /** The newest `limit` samples (collected at or after `from`, when given), newest first. */
+  async findRecent(limit: number, from?: Instant): Promise<SystemMetric[]> {
+    const since = from === undefined ? null : toEpochMs(from, 'from');
+    return this.many(
+      'listing recent metrics',
+      (query) => {
+        if (since !== null) query.where('collected_at', '>=', since);
+        return query.orderBy([{ column: 'collected_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+      },
+      { limit },
+    );
+  }
+
   /** Records one sample (a metric is never replaced: `save` is `record`). @throws StorageError E1008 */
   async record(metric: SystemMetricInput): Promise<SystemMetric> {
     const row = toRow(metric, this.now());
