@@ -30,10 +30,7 @@ export function csvField(value: string | number | null, delimiter: string): stri
 
 /** One record, CRLF-terminated. */
 export function csvRecord(cells: ReadonlyArray<string | number | null>, delimiter: string): string {
-  let line = '';
-  for (let index = 0; index < cells.length; index++) {
-    if (index > 0) line += delimiter;
-    line += csvField(cells[index] as string | number | null, delimiter);
-  }
-  return `${line}\r\n`;
+  const fields = new Array<string>(cells.length);
+  for (let index = 0; index < cells.length; index++) fields[index] = csvField(cells[index] as string | number | null, delimiter);
+  return `${fields.join(delimiter)}\r\n`;
 }

@@ -9,13 +9,13 @@ import { csvOptions, csvRecord, type CsvOptions } from './csv-record';
  */
 function exportBatch(batch: ExportBatch): string {
   const options: CsvOptions = csvOptions(batch.options);
-  let text = '';
+  const parts: string[] = [];
   if (batch.index === 0) {
-    if (options.bom) text += '\uFEFF';
-    if (options.header) text += csvRecord(batch.columns.map((column) => column.name), options.delimiter);
+    if (options.bom) parts.push('\uFEFF');
+    if (options.header) parts.push(csvRecord(batch.columns.map((column) => column.name), options.delimiter));
   }
-  for (const row of batch.rows) text += csvRecord(exportCells(row, batch.columns, batch.options), options.delimiter);
-  return text;
+  for (const row of batch.rows) parts.push(csvRecord(exportCells(row, batch.columns, batch.options), options.delimiter));
+  return parts.join('');
 }
 
 export default defineExporter({

@@ -15,21 +15,21 @@ function rowObject(batch: ExportBatch, row: Record<string, unknown>): Record<str
 
 function exportBatch(batch: ExportBatch): string {
   const pretty = batch.options.pretty === true;
+  const parts: string[] = [];
   if (batch.options.ndjson === true) {
-    let text = '';
-    for (const row of batch.rows) text += `${JSON.stringify(rowObject(batch, row))}\n`;
-    return text;
+    for (const row of batch.rows) parts.push(JSON.stringify(rowObject(batch, row)), '\n');
+    return parts.join('');
   }
-  let text = batch.index === 0 ? '[' : '';
+  if (batch.index === 0) parts.push('[');
   for (let index = 0; index < batch.rows.length; index++) {
     // Every row but the very first is preceded by a comma: earlier batches may have written rows.
     const first = batch.index === 0 && index === 0;
     const object = rowObject(batch, batch.rows[index] as Record<string, unknown>);
-    if (pretty) text += `${first ? '' : ','}\n  ${JSON.stringify(object, null, 2).replace(/\n/g, '\n  ')}`;
-    else text += `${first ? '' : ','}${JSON.stringify(object)}`;
+    if (!first) parts.push(',');
+    parts.push(pretty ? `\n  ${JSON.stringify(object, null, 2).replace(/\n/g, '\n  ')}` : JSON.stringify(object));
   }
-  if (batch.last) text += pretty ? '\n]\n' : ']\n';
-  return text;
+  if (batch.last) parts.push(pretty ? '\n]\n' : ']\n');
+  return parts.join('');
 }
 
 export default defineExporter({

@@ -10,21 +10,24 @@ const ELEMENTS = { sessions: { root: 'sessions', row: 'session' }, costs: { root
  */
 function exportBatch(batch: ExportBatch): string {
   const { root, row: rowElement } = ELEMENTS[batch.dataset];
-  const names = batch.columns.map((column) => column.name);
-  let text = batch.index === 0 ? `<?xml version="1.0" encoding="UTF-8"?>\n<${root}>\n` : '';
+  const open = batch.columns.map((column) => `<${column.name}>`);
+  const close = batch.columns.map((column) => `</${column.name}>`);
+  const rowOpen = `  <${rowElement}>`;
+  const rowClose = `</${rowElement}>\n`;
+  const parts: string[] = [];
+  if (batch.index === 0) parts.push(`<?xml version="1.0" encoding="UTF-8"?>\n<${root}>\n`);
   for (const row of batch.rows) {
     const cells = exportCells(row, batch.columns, batch.options);
-    let line = `  <${rowElement}>`;
+    parts.push(rowOpen);
     for (let index = 0; index < cells.length; index++) {
       const cell = cells[index];
       if (cell === null || cell === undefined) continue;
-      const name = names[index] as string;
-      line += `<${name}>${typeof cell === 'number' ? String(cell) : xmlText(cell)}</${name}>`;
+      parts.push(open[index] as string, typeof cell === 'number' ? String(cell) : xmlText(cell), close[index] as string);
     }
-    text += `${line}</${rowElement}>\n`;
+    parts.push(rowClose);
   }
-  if (batch.last) text += `</${root}>\n`;
-  return text;
+  if (batch.last) parts.push(`</${root}>\n`);
+  return parts.join('');
 }
 
 export default defineExporter({

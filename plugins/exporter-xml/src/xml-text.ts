@@ -5,6 +5,9 @@
 // eslint-disable-next-line no-control-regex
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const SPECIAL = /[&<>"'\r]/g;
+/** Anything either replacement could touch (surrogates included, paired or not): most text has none and is returned as it is. */
+// eslint-disable-next-line no-control-regex
+const MAYBE_CHANGED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F&<>"'\r\uD800-\uDFFF\uFFFE\uFFFF]/;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
 /**
@@ -13,5 +16,6 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
  * stays well-formed and the replacement is visible.
  */
 export function xmlText(value: string): string {
+  if (!MAYBE_CHANGED.test(value)) return value;
   return value.replace(NOT_XML_CHAR, '\uFFFD').replace(SPECIAL, (char) => ESCAPES[char] as string);
 }
