@@ -34,9 +34,10 @@ export async function startMonitoring(kernel: Kernel, config: ResolvedConfig, lo
       })
     : undefined;
   collector?.start();
-  const prometheus = new PrometheusMetrics({ database, registry: kernel.registry, collector, logger });
+  // Only when serving: prom-client's default metrics start observers of their own.
+  const prometheus = config.server.enabled ? new PrometheusMetrics({ database, registry: kernel.registry, collector, logger }) : undefined;
   let server: KernelHttpServer | undefined;
-  if (config.server.enabled) {
+  if (prometheus) {
     try {
       server = await KernelHttpServer.start({
         host: config.server.host,
@@ -67,7 +68,7 @@ export async function startMonitoring(kernel: Kernel, config: ResolvedConfig, lo
   }
   return {
     url: server?.url ?? null,
-    observeIngest: (summary) => prometheus.observeIngest(summary),
+    observeIngest: (summary) => prometheus?.observeIngest(summary),
     async stop() {
       await server?.close();
       await collector?.stop();
