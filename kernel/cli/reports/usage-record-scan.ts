@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { CostRecord, Database } from '../../services/storage';
 import { numberOf, stringOrNull } from '../../services/storage/repositories/row-values';
 import { storageCall } from '../../services/storage/repositories/storage-call';
+import { USAGE_RECORD_READ_COLUMNS } from '../../services/storage/repositories/usage-columns';
 
 /** Which stored usage records to walk; times are epoch ms, `[from, to)`, null = unbounded. */
 export interface RecordScanQuery {
@@ -16,23 +17,6 @@ export interface RecordScanQuery {
 
 /** One stored usage record, as the reports that need single records (blocks, cost modes) read it. */
 export type ScannedRecord = Omit<CostRecord, 'dedupKey' | 'flags'>;
-
-const COLUMNS = [
-  'u.id',
-  'u.session_id',
-  'u.agent_type',
-  'u.model',
-  'u.provider',
-  'u.input_tokens',
-  'u.output_tokens',
-  'u.cache_write_tokens',
-  'u.cache_write_1h_tokens',
-  'u.cache_read_tokens',
-  'u.reasoning_tokens',
-  'u.cost_usd',
-  'u.cost_source',
-  'u.recorded_at',
-];
 
 const DEFAULT_BATCH = 20_000;
 
@@ -80,7 +64,7 @@ export async function scanUsageRecords(
   for (;;) {
     const cursor: { recordedAt: number; id: number } | null = after;
     const rows = await storageCall('reading usage records for a report', () => {
-      const builder = usageRecordsWhere(database.knex, query).select(COLUMNS);
+      const builder = usageRecordsWhere(database.knex, query).select(USAGE_RECORD_READ_COLUMNS);
       if (cursor !== null) {
         // A row-value comparison: both SQLite and PostgreSQL seek the (recorded_at) index with it.
         builder.whereRaw('(u.recorded_at, u.id) > (?, ?)', [cursor.recordedAt, cursor.id]);

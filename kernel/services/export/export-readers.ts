@@ -4,6 +4,7 @@ import type { ExportColumn, ExportDataset } from '../../../sdk/src/kinds/exporte
 import type { Database } from '../storage';
 import { numberOf, numberOrNull, stringOrNull } from '../storage/repositories/row-values';
 import { storageCall } from '../storage/repositories/storage-call';
+import { USAGE_RECORD_READ_COLUMNS } from '../storage/repositories/usage-columns';
 
 /** Which rows an export covers; times are epoch ms, `[from, to)`, null = unbounded. */
 export interface ExportQuery {
@@ -42,23 +43,6 @@ function costsWhere(knex: Knex, query: ExportQuery): Knex.QueryBuilder {
   return builder;
 }
 
-const COST_COLUMNS = [
-  'u.id',
-  'u.recorded_at',
-  'u.session_id',
-  'u.agent_type',
-  'u.model',
-  'u.provider',
-  'u.input_tokens',
-  'u.output_tokens',
-  'u.cache_write_tokens',
-  'u.cache_write_1h_tokens',
-  'u.cache_read_tokens',
-  'u.reasoning_tokens',
-  'u.cost_usd',
-  'u.cost_source',
-];
-
 function costRow(raw: Record<string, unknown>): Record<string, string | number | null> {
   const inputTokens = numberOf(raw.input_tokens);
   const outputTokens = numberOf(raw.output_tokens);
@@ -89,7 +73,7 @@ const BEFORE_ALL = { recordedAt: Number.MIN_SAFE_INTEGER, id: Number.MIN_SAFE_IN
 /** The page query, with the cursor's two placeholders last: `(recorded_at, id) > (?, ?)`. */
 function costsPageSql(database: Database, query: ExportQuery, pageSize: number): { sql: string; bindings: readonly unknown[] } {
   const native = costsWhere(database.knex, query)
-    .select(COST_COLUMNS)
+    .select(USAGE_RECORD_READ_COLUMNS)
     .whereRaw('(u.recorded_at, u.id) > (?, ?)', [BEFORE_ALL.recordedAt, BEFORE_ALL.id])
     .orderBy([{ column: 'u.recorded_at' }, { column: 'u.id' }])
     .limit(pageSize)
@@ -134,7 +118,7 @@ function knexPages(database: Database, query: ExportQuery, pageSize: number): Pa
   return (cursor) =>
     storageCall('reading usage records to export', () =>
       costsWhere(database.knex, query)
-        .select(COST_COLUMNS)
+        .select(USAGE_RECORD_READ_COLUMNS)
         .whereRaw('(u.recorded_at, u.id) > (?, ?)', [cursor.recordedAt, cursor.id])
         .orderBy([{ column: 'u.recorded_at' }, { column: 'u.id' }])
         .limit(pageSize),
