@@ -2,12 +2,13 @@ import { Option, type Command } from 'commander';
 import { EXPORT_DATE_FORMATS, type ExportDataset, type ExportOptions } from '../../../sdk/src/kinds/exporter';
 import { ErrorCodes, ExportError, UsageError } from '../../core/errors';
 import { Kernel } from '../../core/lifecycle';
+import type { PluginRecord } from '../../core/registry';
 import type { IngestProgress } from '../../services/ingestion';
 import { exportColumns, exportersOf, fileDestination, runExport, streamDestination, type ExportSummary } from '../../services/export';
 import type { Database } from '../../services/storage';
 import { loadCliContext, withStore, type CliContext, type GlobalOptions } from '../cli-context';
 import { printJson, type CliIo } from '../output';
-import { progressStateOf, summariseIngest } from '../reports/ingest-first';
+import { neededForIngest, progressStateOf, summariseIngest } from '../reports/ingest-first';
 import { ProgressBar } from '../reports/progress-bar';
 import { parseReportScope, type ReportFlags, type ReportScope } from '../reports/report-options';
 import { formatTokens } from '../reports/report-format';
@@ -107,7 +108,9 @@ async function exportAction(io: CliIo, dataset: ExportDataset, flags: ExportFlag
 
   const cli = await loadCliContext(command.optsWithGlobals<GlobalOptions>(), 'warn');
   await withStore(cli, async (database) => {
-    const kernel = await Kernel.boot({ config: cli.config, logger: cli.logger, database });
+    // The exporters, and what the ingest before the export needs; not every sync provider.
+    const startOnly = (record: PluginRecord): boolean => record.manifest?.rimuru.kind === 'exporter' || (scope.ingest && neededForIngest(record, scope.agents));
+    const kernel = await Kernel.boot({ config: cli.config, logger: cli.logger, database, startOnly });
     try {
       const summary = await exportWith(kernel, cli, database, { dataset, format, scope, options, output: flags.output });
       printWarnings(io, summary.warnings);
