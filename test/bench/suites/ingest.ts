@@ -377,7 +377,9 @@ const OUR_ARGS = ['costs', 'daily', '--json', '--tz', 'UTC', '--agent', 'claude-
 const CCUSAGE_ARGS = ['daily', '--json', '--offline', '--timezone', 'UTC'];
 
 export function runOurs(corpus: Corpus, dataDir: string): Promise<Run> {
-  return measureProcess(BIN, OUR_ARGS, { ...corpus.env, RIMURU_DATA_DIR: dataDir, RIMURU_LOG_LEVEL: 'warn' }, corpus.home);
+  // The bin's code cache goes beside the corpus, not into its home: a file there would make the
+  // next run find the cached corpus changed and generate it again.
+  return measureProcess(BIN, OUR_ARGS, { ...corpus.env, RIMURU_DATA_DIR: dataDir, RIMURU_LOG_LEVEL: 'warn', XDG_CACHE_HOME: path.join(corpus.dir, 'cache') }, corpus.home);
 }
 
 export function runCcusage(corpus: Corpus): Promise<Run> {
