@@ -1,4 +1,4 @@
-import { constants as fsConstants, promises as fsp, type Stats } from 'node:fs';
+import { constants as fsConstants, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import type { DirEntry, FileStat, ReadResult } from '../../sdk/src/capabilities';
@@ -21,7 +21,7 @@ const READ_FLAGS = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK;
 const WRITE_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_NONBLOCK;
 
 const statArgs = z.strictObject({ path: pathArg });
-const listArgs = z.strictObject({ dir: pathArg });
+const listArgs = z.strictObject({ dir: pathArg, stat: z.boolean().optional() });
 const globArgs = z.strictObject({
   root: pathArg,
   pattern: z.string().min(1).max(1024),
@@ -78,6 +78,18 @@ export function createFsCapability({ plugin, gate, limits, recording }: Capabili
       throw capabilityFailed(plugin, where, new Error(`"${realPath}" is not a regular file`));
     }
     return { handle, size: stat.size };
+  }
+
+  /**
+   * A listed entry with its size and mtime, stat-ed by the host (the entry is inside a folder
+   * the gate approved and is not a symlink, so `lstat` is what it is). A recording notes the
+   * entry like a `stat` would; an entry gone since the listing keeps no size.
+   */
+  function withStat(entry: DirEntry, realEntry: string): DirEntry {
+    const stat = lstatSync(realEntry, { throwIfNoEntry: false });
+    if (stat === undefined) return entry;
+    recording.recorder?.file(realEntry);
+    return { ...entry, size: stat.size, mtimeMs: stat.mtimeMs };
   }
 
   async function write(where: string, requested: string, data: string, append: boolean): Promise<null> {
@@ -138,12 +150,15 @@ export function createFsCapability({ plugin, gate, limits, recording }: Capabili
           entries.map(async (entry): Promise<DirEntry> => {
             const entryPath = path.join(reported, entry.name);
             if (!entry.isSymbolicLink()) {
-              return { name: entry.name, path: entryPath, isFile: entry.isFile(), isDirectory: entry.isDirectory() };
+              const listed: DirEntry = { name: entry.name, path: entryPath, isFile: entry.isFile(), isDirectory: entry.isDirectory() };
+              return args.stat === true ? withStat(listed, path.join(real, entry.name)) : listed;
             }
             // What a link points to can change without its directory changing.
             recording.recorder?.opaque('a listing held a symlink');
             const target = await statSymlinkTarget(gate, path.join(real, entry.name));
-            return { name: entry.name, path: entryPath, isFile: target?.isFile ?? false, isDirectory: target?.isDirectory ?? false };
+            const listed: DirEntry = { name: entry.name, path: entryPath, isFile: target?.isFile ?? false, isDirectory: target?.isDirectory ?? false };
+            if (args.stat === true && target !== null) Object.assign(listed, { size: target.size, mtimeMs: target.mtimeMs });
+            return listed;
           }),
         );
       })),

@@ -70,7 +70,7 @@ function args(input: Record<string, unknown>): Record<string, unknown> {
 
 const fs: FsClient = {
   stat: (path) => call('fs', 'stat', { path }),
-  list: (dir) => call('fs', 'list', { dir }),
+  list: (dir, options = {}) => call('fs', 'list', args({ dir, ...options })),
   glob: (root, pattern, options = {}) => call('fs', 'glob', args({ root, pattern, ...options })),
   read: (path, options = {}) => call('fs', 'read', args({ path, ...options })),
   readLines: (path, options = {}) => call('fs', 'readLines', args({ path, ...options })),

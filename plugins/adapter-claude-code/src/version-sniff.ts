@@ -4,7 +4,6 @@ import type { PluginContext } from '@rimuru/sdk';
 const TAIL_BYTES = 64 * 1024;
 const VERSION = /"version":"(\d+\.\d+\.\d+[\w.+-]*)"/g;
 /** Capability calls one listing's stats keep in flight. */
-const STATS_AT_ONCE = 32;
 
 /**
  * The Claude Code version that wrote the newest transcript (every line carries `version`):
@@ -37,15 +36,10 @@ async function newest(
 ): Promise<string | undefined> {
   let best: { path: string; mtimeMs: number } | undefined;
   for (const dir of dirs) {
-    const candidates = (await ctx.fs.list(dir)).filter(accept);
-    // A few stats at a time: a project folder holds hundreds of transcripts, one round trip each.
-    for (let start = 0; start < candidates.length; start += STATS_AT_ONCE) {
-      const slice = candidates.slice(start, start + STATS_AT_ONCE);
-      const stats = await Promise.all(slice.map((entry) => ctx.fs.stat(entry.path)));
-      stats.forEach((stat, index) => {
-        const path = (slice[index] as { path: string }).path;
-        if (stat !== null && (best === undefined || stat.mtimeMs > best.mtimeMs)) best = { path, mtimeMs: stat.mtimeMs };
-      });
+    // One call: the host stats a folder's hundreds of transcripts, not one round trip each.
+    for (const entry of await ctx.fs.list(dir, { stat: true })) {
+      if (!accept(entry) || entry.mtimeMs === undefined) continue;
+      if (best === undefined || entry.mtimeMs > best.mtimeMs) best = { path: entry.path, mtimeMs: entry.mtimeMs };
     }
   }
   return best?.path;

@@ -86,6 +86,23 @@ describe('fs capability', () => {
     ]);
   });
 
+  it('lists with each entry\'s size and mtime when asked (stat: true); never for a link that points outside', async () => {
+    await fsp.symlink(path.join(outside, 'secret.jsonl'), path.join(root, 'projects', 'b', 'link-out'));
+    await fsp.symlink(path.join(root, 'projects', 'a', 's1.jsonl'), path.join(root, 'projects', 'b', 'link-in'));
+    const dir = path.join(root, 'projects', 'b');
+    const entries = await fx.call<DirEntry[]>('fs', 'list', { dir, stat: true });
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    const notes = await fsp.stat(path.join(dir, 'notes.txt'));
+    expect(byName.get('notes.txt')).toEqual({ name: 'notes.txt', path: path.join(dir, 'notes.txt'), isFile: true, isDirectory: false, size: 1, mtimeMs: notes.mtimeMs });
+    expect(byName.get('s2.jsonl')?.size).toBe(8);
+    expect(byName.get('deep')?.mtimeMs).toBe((await fsp.stat(path.join(dir, 'deep'))).mtimeMs);
+    expect(byName.get('link-in')?.size).toBe(8);
+    expect(byName.get('link-out')).toEqual({ name: 'link-out', path: path.join(dir, 'link-out'), isFile: false, isDirectory: false });
+    // Without it, a listing stays names and kinds.
+    expect((await fx.call<DirEntry[]>('fs', 'list', { dir })).some((entry) => 'size' in entry)).toBe(false);
+    await expect(fx.call('fs', 'list', { dir, stat: 'yes' })).rejects.toMatchObject({ code: ErrorCodes.CAPABILITY_BAD_REQUEST });
+  });
+
   it('refuses a directory with more entries than the limit', async () => {
     const capped = await makeHost({ permissions: { 'fs.read': [root] }, limits: { maxListEntries: 2 } });
     try {
