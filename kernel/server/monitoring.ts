@@ -6,7 +6,7 @@ import type { IngestRunSummary } from '../services/ingestion';
 import { retentionMsOf, SystemMetricsCollector } from '../services/metrics';
 import type { Database } from '../services/storage';
 import { KernelHttpServer } from './http-server';
-import { PrometheusMetrics } from './prometheus-metrics';
+import type { PrometheusMetrics } from './prometheus-metrics';
 
 /** What `run` keeps going beside the kernel: the metrics collector and, when enabled, the HTTP server. */
 export interface Monitoring {
@@ -35,7 +35,10 @@ export async function startMonitoring(kernel: Kernel, config: ResolvedConfig, lo
     : undefined;
   collector?.start();
   // Only when serving: prom-client's default metrics start observers of their own.
-  const prometheus = config.server.enabled ? new PrometheusMetrics({ database, registry: kernel.registry, collector, logger }) : undefined;
+  // prom-client (~30 ms to load) only when serving: every other command pays nothing for it.
+  const prometheus = config.server.enabled
+    ? new (require('./prometheus-metrics') as typeof import('./prometheus-metrics')).PrometheusMetrics({ database, registry: kernel.registry, collector, logger })
+    : undefined;
   let server: KernelHttpServer | undefined;
   if (prometheus) {
     try {
