@@ -25,3 +25,28 @@ export function expandPathEntry(entry: string, { env, homeDir }: ExpansionEnv): 
   if (!path.isAbsolute(expanded)) return null;
   return path.resolve(expanded);
 }
+
+/** `$VAR[,]` (or `${VAR}[,]`), optionally followed by a path: the variable holds a comma-separated list. */
+const LIST_ENTRY = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))\[,\](.*)$/;
+
+/**
+ * {@link expandPathEntry}, plus the list form `$VAR[,]` (optionally followed by `/more/path`):
+ * the variable holds several paths separated by commas — as `CLAUDE_CONFIG_DIR` may — and each
+ * non-empty item (trimmed) is expanded and granted on its own. Any other entry expands to at
+ * most one path.
+ */
+export function expandPathEntries(entry: string, expansion: ExpansionEnv): string[] {
+  const list = LIST_ENTRY.exec(entry);
+  if (list === null) {
+    const single = expandPathEntry(entry, expansion);
+    return single === null ? [] : [single];
+  }
+  const value = expansion.env[list[1] ?? list[2] ?? ''] ?? '';
+  const rest = list[3] ?? '';
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '' && !item.includes('$'))
+    .map((item) => expandPathEntry(`${item}${rest}`, expansion))
+    .filter((expanded): expanded is string => expanded !== null);
+}

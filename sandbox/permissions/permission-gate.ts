@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { PluginPermissions } from '../../sdk/src/manifest';
 import { permissionDenied, type PermissionKey } from './denial';
 import { findOnPath, isBareName, realExecutable } from './exec-resolver';
-import { expandPathEntry } from './expand-path-entry';
+import { expandPathEntries, expandPathEntry } from './expand-path-entry';
 import { netRuleMatches, parseNetRule, type NetRule } from './net-rules';
 import { isInside, resolveRealPath, resolveRealPathSync } from './real-path';
 
@@ -69,7 +69,7 @@ export class PermissionGate {
     this.env = env;
     this.homeDir = homeDir;
     const expand = (entries: readonly string[] | undefined): string[] =>
-      (entries ?? []).map((entry) => expandPathEntry(entry, { env, homeDir })).filter((p): p is string => p !== null);
+      (entries ?? []).flatMap((entry) => expandPathEntries(entry, { env, homeDir }));
     this.pathRoots = {
       'fs.read': expand(permissions['fs.read']),
       'fs.write': expand(permissions['fs.write']),

@@ -40,11 +40,8 @@ describe('adapter-claude-code: discovery', () => {
     const dir = scratchDir();
     generateClaudeCodeCorpus(path.join(dir, 'one'), TINY);
     generateClaudeCodeCorpus(path.join(dir, 'two'), { ...TINY, seed: 7 });
-    // The manifest's "$CLAUDE_CONFIG_DIR" grants one path; a list needs each entry granted.
-    const { plugin } = await start({
-      env: { CLAUDE_CONFIG_DIR: `${path.join(dir, 'one')}, ${path.join(dir, 'two')}/` },
-      permissions: { 'fs.read': [dir], env: ['CLAUDE_CONFIG_DIR', 'XDG_CONFIG_HOME'] },
-    });
+    // The manifest's own permissions: "$CLAUDE_CONFIG_DIR[,]" grants each entry of the list.
+    const { plugin } = await start({ env: { HOME: path.join(dir, 'home'), CLAUDE_CONFIG_DIR: `${path.join(dir, 'one')}, ${path.join(dir, 'two')}/` } });
     const discovery = await plugin.invoke<AgentDiscovery>('discover');
     expect(discovery.paths).toEqual([path.join(dir, 'one'), path.join(dir, 'two')]);
     const sources = await plugin.invoke<IngestSource[]>('sources');

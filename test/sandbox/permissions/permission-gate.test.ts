@@ -91,6 +91,16 @@ describe('PermissionGate — paths', () => {
     await denial(g.checkPath('fs.read', path.join(root, 'sub', 'a.txt')));
   });
 
+  it('grants each item of a comma-separated list variable ($VAR[,], as CLAUDE_CONFIG_DIR may be), and nothing else', async () => {
+    const g = gate({ 'fs.read': ['$DIRS[,]', '${SUBS}[,]/sub'] }, { DIRS: ` ${path.join(root, 'sub')} , , relative/dir,$HOME`, SUBS: root }, root);
+    expect(g.identity().roots['fs.read']).toEqual([path.join(root, 'sub'), path.join(root, 'sub')]);
+    await expect(g.checkPath('fs.read', path.join(root, 'sub', 'a.txt'))).resolves.toBeDefined();
+    await denial(g.checkPath('fs.read', path.join(outside, 'secret.txt')));
+    // A list variable that is unset or empty grants nothing; without [,] a list is one (bad) path.
+    expect(gate({ 'fs.read': ['$DIRS[,]'] }, {}).identity().roots['fs.read']).toEqual([]);
+    expect(gate({ 'fs.read': ['$DIRS'] }, { DIRS: `${root},${outside}` }).identity().roots['fs.read']).toEqual([`${root},${outside}`]);
+  });
+
   it('refuses relative paths', async () => {
     const error = await denial(gate({ 'fs.read': [root] }).checkPath('fs.read', 'sub/a.txt'));
     expect(error.message).toContain('relative');
