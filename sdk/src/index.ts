@@ -18,4 +18,5 @@ export * from './kinds';
 export { defineConfig, LOG_LEVELS } from './config';
 export type * from './config';
 export * from './json-fields';
+export * from './data-paths';
 export * from './sync-source';

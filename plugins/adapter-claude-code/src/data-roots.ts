@@ -1,4 +1,4 @@
-import type { FileStat, PluginContext } from '@rimuru/sdk';
+import { absolutePath, configuredPaths, envValue, type FileStat, joinPath, type PluginContext, statIfReadable as statPath } from '@rimuru/sdk';
 
 /** One Claude Code data root: a config dir and the `projects/` dir under it that holds transcripts. */
 export interface ClaudeRoot {
@@ -25,22 +25,6 @@ export async function claudeRoots(ctx: PluginContext): Promise<ClaudeRoot[]> {
   return toRoots([xdg ? `${xdg}/claude` : '~/.config/claude', '~/.claude'], 'default', home);
 }
 
-/** `paths` from the plugin's config section (the kernel passes `agents.claude-code.paths`). */
-function configuredPaths(ctx: PluginContext): string[] {
-  const paths = ctx.config.paths;
-  if (paths === undefined) return [];
-  if (!Array.isArray(paths)) {
-    ctx.log.warn('config "paths" is not a list of directories; using the environment and defaults', { paths: String(paths) });
-    return [];
-  }
-  return paths.filter((entry): entry is string => typeof entry === 'string');
-}
-
-async function envValue(ctx: PluginContext, name: string): Promise<string | undefined> {
-  const value = await ctx.env.get(name);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
 function toRoots(entries: readonly string[], origin: ClaudeRoot['origin'], home: string): ClaudeRoot[] {
   const roots: ClaudeRoot[] = [];
   const seen = new Set<string>();
@@ -57,28 +41,9 @@ function toRoots(entries: readonly string[], origin: ClaudeRoot['origin'], home:
   return roots;
 }
 
-/** `~` expanded, trailing slashes dropped; `undefined` for an empty or relative entry. */
-export function absolutePath(entry: string, home: string): string | undefined {
-  let expanded = entry === '~' || entry.startsWith('~/') ? home + entry.slice(1) : entry;
-  if (!expanded.startsWith('/')) return undefined;
-  while (expanded.length > 1 && expanded.endsWith('/')) expanded = expanded.slice(0, -1);
-  return expanded;
-}
+export { absolutePath, joinPath };
 
-export function joinPath(dir: string, name: string): string {
-  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
-}
-
-/**
- * `fs.stat` that answers `null` for a path the plugin may not read (a config override the
- * kernel did not grant) as well as for a missing one, logging the refusal: discovery reports
- * what it can see and never fails on it.
- */
-export async function statIfReadable(ctx: PluginContext, path: string): Promise<FileStat | null> {
-  try {
-    return await ctx.fs.stat(path);
-  } catch (error) {
-    ctx.log.warn('cannot read a Claude Code data root', { path, error: error instanceof Error ? error.message : String(error) });
-    return null;
-  }
+/** `fs.stat`, or `null` (logged) for a path it may not or cannot read: see the SDK's `statIfReadable`. */
+export function statIfReadable(ctx: PluginContext, path: string): Promise<FileStat | null> {
+  return statPath(ctx, path, 'a Claude Code data root');
 }

@@ -1,4 +1,4 @@
-import { defineAdapter, type AgentDiscovery, type FileStat, type IngestSource, type ParseOutput, type PluginContext } from '@rimuru/sdk';
+import { defineAdapter, statIfReadable, type AgentDiscovery, type IngestSource, type ParseOutput, type PluginContext } from '@rimuru/sdk';
 import { codexHomes, joinPath, type CodexHome } from './codex-homes';
 import { parseRollout, restoreState } from './parse-rollout';
 
@@ -13,25 +13,16 @@ const MAX_FILES_PER_CALL = 10_000;
 /** The head of a rollout read for its `session_meta` (it carries the instructions, so it can be long). */
 const HEAD_BYTES = 64 * 1024;
 
-async function statIfReadable(ctx: PluginContext, path: string): Promise<FileStat | null> {
-  try {
-    return await ctx.fs.stat(path);
-  } catch (error) {
-    ctx.log.warn('cannot read a Codex data directory', { path, error: error instanceof Error ? error.message : String(error) });
-    return null;
-  }
-}
-
 async function existingHomes(ctx: PluginContext): Promise<CodexHome[]> {
   const found: CodexHome[] = [];
   for (const home of await codexHomes(ctx)) {
-    if ((await statIfReadable(ctx, home.dir))?.isDirectory) found.push(home);
+    if ((await statIfReadable(ctx, home.dir, 'a Codex data directory'))?.isDirectory) found.push(home);
   }
   return found;
 }
 
 async function subdirectories(ctx: PluginContext, dir: string): Promise<string[]> {
-  if (!(await statIfReadable(ctx, dir))?.isDirectory) return [];
+  if (!(await statIfReadable(ctx, dir, 'a Codex data directory'))?.isDirectory) return [];
   return (await ctx.fs.list(dir))
     .filter((entry) => entry.isDirectory)
     .map((entry) => entry.path)
@@ -53,7 +44,7 @@ async function rolloutsOf(ctx: PluginContext, home: CodexHome): Promise<string[]
     for (const month of await subdirectories(ctx, year)) files.push(...(await globReported(ctx, month)));
   }
   const archived = joinPath(home.dir, 'archived_sessions');
-  if ((await statIfReadable(ctx, archived))?.isDirectory) files.push(...(await globReported(ctx, archived)));
+  if ((await statIfReadable(ctx, archived, 'a Codex data directory'))?.isDirectory) files.push(...(await globReported(ctx, archived)));
   return files;
 }
 

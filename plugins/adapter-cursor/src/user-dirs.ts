@@ -1,11 +1,9 @@
-import type { PluginContext } from '@rimuru/sdk';
+import { joinPath, type PluginContext } from '@rimuru/sdk';
 import * as z from 'zod/mini';
 
 const configSchema = z.object({ paths: z.optional(z.array(z.string().check(z.minLength(1)))) });
 
-export function joinPath(base: string, ...parts: string[]): string {
-  return [base.replace(/\/+$/, ''), ...parts].join('/');
-}
+export { joinPath };
 
 export function parentDir(path: string): string {
   return path.slice(0, path.replace(/\/+$/, '').lastIndexOf('/'));

@@ -1,4 +1,4 @@
-import type { FileStat, PluginContext } from '@rimuru/sdk';
+import { absolutePath, baseName, configuredPaths, envValue, type FileStat, joinPath, parentDir, type PluginContext, statIfReadable as statPath } from '@rimuru/sdk';
 
 /** One Gemini CLI data directory (`~/.gemini`); chat recordings live under its `tmp/`. */
 export interface GeminiHome {
@@ -26,22 +26,6 @@ export async function geminiHomes(ctx: PluginContext): Promise<GeminiHome[]> {
   return toHomes(['~/.gemini'], 'default', home);
 }
 
-/** `paths` from the plugin's config section (the kernel passes `agents.gemini.paths`). */
-function configuredPaths(ctx: PluginContext): string[] {
-  const paths = ctx.config.paths;
-  if (paths === undefined) return [];
-  if (!Array.isArray(paths)) {
-    ctx.log.warn('config "paths" is not a list of directories; using the environment and defaults', { paths: String(paths) });
-    return [];
-  }
-  return paths.filter((entry): entry is string => typeof entry === 'string');
-}
-
-async function envValue(ctx: PluginContext, name: string): Promise<string | undefined> {
-  const value = await ctx.env.get(name);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
 function toHomes(entries: readonly string[], origin: GeminiHome['origin'], home: string): GeminiHome[] {
   const homes: GeminiHome[] = [];
   const seen = new Set<string>();
@@ -57,37 +41,9 @@ function toHomes(entries: readonly string[], origin: GeminiHome['origin'], home:
   return homes;
 }
 
-/** `~` expanded, trailing slashes dropped; `undefined` for an empty or relative entry. */
-export function absolutePath(entry: string, home: string): string | undefined {
-  let expanded = entry === '~' || entry.startsWith('~/') ? home + entry.slice(1) : entry;
-  if (!expanded.startsWith('/')) return undefined;
-  while (expanded.length > 1 && expanded.endsWith('/')) expanded = expanded.slice(0, -1);
-  return expanded;
-}
+export { absolutePath, baseName, joinPath, parentDir };
 
-export function joinPath(dir: string, ...names: string[]): string {
-  return names.reduce((joined, name) => (joined.endsWith('/') ? joined + name : `${joined}/${name}`), dir);
-}
-
-export function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
-export function parentDir(path: string): string {
-  const cut = path.lastIndexOf('/');
-  return cut <= 0 ? '/' : path.slice(0, cut);
-}
-
-/**
- * `fs.stat` that answers `null` for a path the plugin may not read (a config override the
- * kernel did not grant) as well as for a missing one, logging the refusal: discovery and
- * listing report what they can see and never fail on it.
- */
-export async function statIfReadable(ctx: PluginContext, path: string): Promise<FileStat | null> {
-  try {
-    return await ctx.fs.stat(path);
-  } catch (error) {
-    ctx.log.warn('cannot read a Gemini CLI path', { path, error: error instanceof Error ? error.message : String(error) });
-    return null;
-  }
+/** `fs.stat`, or `null` (logged) for a path it may not or cannot read: see the SDK's `statIfReadable`. */
+export function statIfReadable(ctx: PluginContext, path: string): Promise<FileStat | null> {
+  return statPath(ctx, path, 'a Gemini CLI path');
 }

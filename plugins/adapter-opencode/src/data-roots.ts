@@ -1,12 +1,9 @@
-import type { PluginContext } from '@rimuru/sdk';
+import { joinPath, type PluginContext } from '@rimuru/sdk';
 import * as z from 'zod/mini';
 
 const configSchema = z.object({ paths: z.optional(z.array(z.string().check(z.minLength(1)))) });
 
-/** `a/b` joined the way OpenCode's paths are (POSIX; the isolate has no `node:path`). */
-export function joinPath(base: string, ...parts: string[]): string {
-  return [base.replace(/\/+$/, ''), ...parts].join('/');
-}
+export { joinPath };
 
 function expandHome(entry: string, home: string): string {
   return entry === '~' || entry.startsWith('~/') ? home + entry.slice(1) : entry;
