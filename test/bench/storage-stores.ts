@@ -6,6 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { Database, type DatabaseOptions, type Dialect, type UsageRecordInput } from '../../kernel/services/storage';
 import { numberOf, rawRows } from '../../kernel/services/storage/repositories/row-values';
+import { USAGE_RECORD_COLUMNS } from '../../kernel/services/storage/bulk/upsert-usage-records';
 import { SQLITE_PRAGMAS } from '../../kernel/services/storage/database/database';
 
 /**
@@ -19,24 +20,7 @@ import { SQLITE_PRAGMAS } from '../../kernel/services/storage/database/database'
 
 export const BENCH_DATABASE_URL = process.env.RIMURU_BENCH_DATABASE_URL ?? process.env.RIMURU_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const COLUMNS = [
-  'dedup_key',
-  'session_id',
-  'agent_type',
-  'model',
-  'provider',
-  'input_tokens',
-  'output_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'cache_read_tokens',
-  'reasoning_tokens',
-  'cost_usd',
-  'cost_source',
-  'recorded_at',
-  'flags',
-] as const;
-const COLUMN_COUNT = COLUMNS.length;
+const COLUMN_COUNT = USAGE_RECORD_COLUMNS.length;
 
 /** A record as the baseline binds it: no checks, just the columns in order. */
 function pushValues(into: unknown[], record: UsageRecordInput): void {
@@ -85,7 +69,7 @@ function options(dataDir: string): DatabaseOptions {
 
 // ---- SQLite ----
 
-const SQLITE_RAW_INSERT = `insert into usage_records (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (dedup_key) do nothing`;
+const SQLITE_RAW_INSERT = `insert into usage_records (${USAGE_RECORD_COLUMNS.join(', ')}) values (${USAGE_RECORD_COLUMNS.map(() => '?').join(', ')}) on conflict (dedup_key) do nothing`;
 
 export async function openSqliteStore(): Promise<BenchStore> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rimuru-bench-storage-'));
@@ -144,9 +128,9 @@ const RAW_TABLE = 'baseline_usage_records';
 function pgMultiRowInsert(rows: number): string {
   const tuples: string[] = [];
   for (let row = 0; row < rows; row++) {
-    tuples.push(`(${COLUMNS.map((_, column) => `$${row * COLUMN_COUNT + column + 1}`).join(', ')})`);
+    tuples.push(`(${USAGE_RECORD_COLUMNS.map((_, column) => `$${row * COLUMN_COUNT + column + 1}`).join(', ')})`);
   }
-  return `insert into ${RAW_TABLE} (${COLUMNS.join(', ')}) values ${tuples.join(', ')} on conflict (dedup_key) do nothing`;
+  return `insert into ${RAW_TABLE} (${USAGE_RECORD_COLUMNS.join(', ')}) values ${tuples.join(', ')} on conflict (dedup_key) do nothing`;
 }
 
 /** Whether the server answers, and why not; asked before anything is created on it. */

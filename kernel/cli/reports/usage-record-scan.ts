@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CostRecord, Database } from '../../services/storage';
-import { numberOf, stringOrNull } from '../../services/storage/repositories/row-values';
+import { usageRecordFields } from '../../services/storage/repositories/cost-repository';
+import { numberOf } from '../../services/storage/repositories/row-values';
 import { storageCall } from '../../services/storage/repositories/storage-call';
 import { USAGE_RECORD_READ_COLUMNS } from '../../services/storage/repositories/usage-columns';
 
@@ -20,24 +21,6 @@ export type ScannedRecord = Omit<CostRecord, 'dedupKey' | 'flags'>;
 
 const DEFAULT_BATCH = 20_000;
 
-function toRecord(row: Record<string, unknown>): ScannedRecord {
-  return {
-    id: numberOf(row.id),
-    sessionId: String(row.session_id),
-    agentType: String(row.agent_type),
-    model: String(row.model),
-    provider: stringOrNull(row.provider),
-    inputTokens: numberOf(row.input_tokens),
-    outputTokens: numberOf(row.output_tokens),
-    cacheWriteTokens: numberOf(row.cache_write_tokens),
-    cacheWrite1hTokens: numberOf(row.cache_write_1h_tokens),
-    cacheReadTokens: numberOf(row.cache_read_tokens),
-    reasoningTokens: numberOf(row.reasoning_tokens),
-    costUsd: numberOf(row.cost_usd),
-    costSource: row.cost_source === 'reported' ? 'reported' : 'calculated',
-    recordedAt: numberOf(row.recorded_at),
-  };
-}
 
 /** `usage_records as u` narrowed to the query (joined to `sessions as s` for a project). */
 export function usageRecordsWhere(knex: Knex, query: RecordScanQuery): Knex.QueryBuilder {
@@ -72,7 +55,7 @@ export async function scanUsageRecords(
       return builder.orderBy([{ column: 'u.recorded_at' }, { column: 'u.id' }]).limit(batchSize) as Promise<Array<Record<string, unknown>>>;
     });
     if (rows.length === 0) return;
-    const records = rows.map(toRecord);
+    const records = rows.map(usageRecordFields);
     onBatch(records);
     const last = records[records.length - 1] as ScannedRecord;
     after = { recordedAt: last.recordedAt, id: last.id };

@@ -27,7 +27,8 @@ export interface UpsertUsageResult {
   unchanged: number;
 }
 
-const COLUMNS = [
+/** The columns an upsert writes, in the order of its statements' values. */
+export const USAGE_RECORD_COLUMNS = [
   'dedup_key',
   'session_id',
   'agent_type',
@@ -46,7 +47,7 @@ const COLUMNS = [
 ] as const;
 
 // Everything but the key is replaced when keep-larger wins.
-const UPDATED_COLUMNS = COLUMNS.filter((column) => column !== 'dedup_key');
+const UPDATED_COLUMNS = USAGE_RECORD_COLUMNS.filter((column) => column !== 'dedup_key');
 const TOTAL_OF = (table: string): string =>
   `${table}.input_tokens + ${table}.output_tokens + ${table}.cache_write_tokens + ${table}.cache_read_tokens`;
 
@@ -97,7 +98,7 @@ interface WriteCounts {
 
 // ---- SQLite: one prepared statement, reused for every row, inside one transaction. ----
 
-const SQLITE_INSERT = `insert into usage_records (${COLUMNS.join(', ')}) values (${COLUMNS.map(() => '?').join(', ')}) on conflict (dedup_key) do nothing`;
+const SQLITE_INSERT = `insert into usage_records (${USAGE_RECORD_COLUMNS.join(', ')}) values (${USAGE_RECORD_COLUMNS.map(() => '?').join(', ')}) on conflict (dedup_key) do nothing`;
 const SQLITE_UPDATE_IF_LARGER =
   `update usage_records set ${UPDATED_COLUMNS.map((column) => `${column} = ?`).join(', ')} ` +
   `where dedup_key = ? and ${TOTAL_OF('usage_records')} < ?`;
@@ -132,9 +133,9 @@ const PG_CHUNK_ROWS = 10_000;
 const PG_ARRAY_TYPES = ['text', 'text', 'text', 'text', 'text', 'int8', 'int8', 'int8', 'int8', 'int8', 'int8', 'float8', 'text', 'int8', 'text'] as const;
 const PG_SELECT = `select * from unnest(${PG_ARRAY_TYPES.map((type, index) => `$${index + 1}::${type}[]`).join(', ')})`;
 const PG_UPSERT: Record<UsageConflictPolicy, string> = {
-  ignore: `insert into usage_records (${COLUMNS.join(', ')}) ${PG_SELECT} on conflict (dedup_key) do nothing returning true as inserted`,
+  ignore: `insert into usage_records (${USAGE_RECORD_COLUMNS.join(', ')}) ${PG_SELECT} on conflict (dedup_key) do nothing returning true as inserted`,
   'keep-larger':
-    `insert into usage_records (${COLUMNS.join(', ')}) ${PG_SELECT} on conflict (dedup_key) do update set ` +
+    `insert into usage_records (${USAGE_RECORD_COLUMNS.join(', ')}) ${PG_SELECT} on conflict (dedup_key) do update set ` +
     `${UPDATED_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')} ` +
     `where ${TOTAL_OF('excluded')} > ${TOTAL_OF('usage_records')} ` +
     // xmax is 0 on a freshly inserted row version and the locker's xid on an updated one.
@@ -149,7 +150,7 @@ async function writePostgres(connection: PgClient, rows: UsageRow[], conflict: U
   let updated = 0;
   for (let start = 0; start < rows.length; start += PG_CHUNK_ROWS) {
     const chunk = rows.slice(start, start + PG_CHUNK_ROWS);
-    const columns: Array<Array<string | number | null>> = COLUMNS.map(() => new Array<string | number | null>(chunk.length));
+    const columns: Array<Array<string | number | null>> = USAGE_RECORD_COLUMNS.map(() => new Array<string | number | null>(chunk.length));
     chunk.forEach((row, rowIndex) => {
       valuesOf(row).forEach((value, columnIndex) => {
         (columns[columnIndex] as Array<string | number | null>)[rowIndex] = value;

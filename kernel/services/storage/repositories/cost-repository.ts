@@ -17,11 +17,13 @@ import { TableRepository } from './table-repository';
 
 const TABLE = 'usage_records';
 
-function toCostRecord(row: Record<string, unknown>, logger: Logger | undefined): CostRecord {
-  const id = numberOf(row.id);
+/**
+ * A stored usage record's fields but its dedup key and flags, from a row: what the reports that
+ * read records one by one need (see `USAGE_RECORD_READ_COLUMNS`).
+ */
+export function usageRecordFields(row: Record<string, unknown>): Omit<CostRecord, 'dedupKey' | 'flags'> {
   return {
-    id,
-    dedupKey: String(row.dedup_key),
+    id: numberOf(row.id),
     sessionId: String(row.session_id),
     agentType: String(row.agent_type),
     model: String(row.model),
@@ -35,7 +37,15 @@ function toCostRecord(row: Record<string, unknown>, logger: Logger | undefined):
     costUsd: numberOf(row.cost_usd),
     costSource: row.cost_source === 'reported' ? 'reported' : 'calculated',
     recordedAt: numberOf(row.recorded_at),
-    flags: readJsonColumn(row.flags, stringListSchema, [], { table: TABLE, column: 'flags', id }, logger),
+  };
+}
+
+function toCostRecord(row: Record<string, unknown>, logger: Logger | undefined): CostRecord {
+  const fields = usageRecordFields(row);
+  return {
+    ...fields,
+    dedupKey: String(row.dedup_key),
+    flags: readJsonColumn(row.flags, stringListSchema, [], { table: TABLE, column: 'flags', id: fields.id }, logger),
   };
 }
 
