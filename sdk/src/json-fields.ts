@@ -4,6 +4,8 @@
  * bundled validator would cost more than the parse itself.
  */
 
+import type { ParseWarning } from './kinds/adapter';
+
 export type JsonObject = Record<string, unknown>;
 
 export function isJsonObject(value: unknown): value is JsonObject {
@@ -12,6 +14,44 @@ export function isJsonObject(value: unknown): value is JsonObject {
 
 export function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** {@link nonEmptyString}, trimmed. */
+export function trimmedString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/** The start of a bad line, for a warning message. */
+export function excerpt(line: string, chars = 80): string {
+  return line.length <= chars ? line : `${line.slice(0, chars)}…`;
+}
+
+/**
+ * Calls `each` with every line that contains one of `needles` (the source's pre-filter, applied
+ * here too so counts do not depend on the host) and holds a JSON object; a line that does not
+ * parse, or is no object, becomes a `corrupt` warning.
+ */
+export function eachJsonObject(
+  lines: readonly string[],
+  needles: readonly string[],
+  warnings: ParseWarning[],
+  each: (value: JsonObject, index: number, line: string) => void,
+): void {
+  lines.forEach((line, index) => {
+    if (!needles.some((needle) => line.includes(needle))) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
+      return;
+    }
+    if (!isJsonObject(value)) {
+      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${excerpt(line)}` });
+      return;
+    }
+    each(value, index, line);
+  });
 }
 
 /** A token count: a non-negative safe integer. `undefined` for anything else. */

@@ -1,6 +1,6 @@
 import type { ParseOutput, ParseWarning, UsageRecord } from '@rimuru/sdk';
 import { chatFileOf } from './chat-files';
-import { excerpt, isJsonObject, nonEmptyString, type JsonObject } from './json-fields';
+import { eachJsonObject, excerpt, isJsonObject, nonEmptyString, type JsonObject } from './json-fields';
 import { messageUsage, tokenWeight } from './message-usage';
 import { applyMetadata, isHeader, readFacts, sessionEventOf, sessionIdOf, type SessionFacts } from './session-facts';
 
@@ -53,19 +53,7 @@ export function parseChatLog(lines: readonly string[], sourcePath: string, previ
   const candidates = new Map<string, Candidate>();
   let touched = false;
 
-  lines.forEach((line, index) => {
-    if (!CHAT_LOG_LINE_CONTAINS.some((needle) => line.includes(needle))) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
-      return;
-    }
-    if (!isJsonObject(value)) {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${excerpt(line)}` });
-      return;
-    }
+  eachJsonObject(lines, CHAT_LOG_LINE_CONTAINS, warnings, (value, index, line) => {
     touched = true;
     if (typeof value.$rewindTo === 'string') {
       state.rewinds += 1;
