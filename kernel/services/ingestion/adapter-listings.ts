@@ -55,7 +55,9 @@ export class AdapterListings {
     const { observe, fingerprint } = adapter;
     if (observe === undefined || fingerprint === undefined) return ask();
     const stored = await this.load(adapter.plugin);
-    const kept = stored?.fingerprint === fingerprint ? stored[which] : null;
+    // Answers kept for another build, config or set of roots stand for nothing.
+    const usable = stored?.fingerprint === fingerprint ? stored : null;
+    const kept = usable?.[which] ?? null;
     if (kept !== null) {
       const changed = firstChanged(kept.observations);
       if (changed === null) {
@@ -65,7 +67,7 @@ export class AdapterListings {
       this.log.debug({ plugin: adapter.plugin, call: which, changed: changed.path }, 'asking the adapter again: something its kept answer looked at changed');
     }
     const answer = await observe(ask);
-    const next = this.fresh.get(adapter.plugin) ?? { fingerprint, discover: stored?.fingerprint === fingerprint ? stored.discover : null, sources: stored?.fingerprint === fingerprint ? stored.sources : null };
+    const next = this.fresh.get(adapter.plugin) ?? { fingerprint, discover: usable?.discover ?? null, sources: usable?.sources ?? null };
     next[which] = 'observations' in answer ? { value: answer.value, observations: answer.observations } : null;
     if ('notKept' in answer) this.log.debug({ plugin: adapter.plugin, call: which, why: answer.notKept }, 'adapter answer not kept');
     this.fresh.set(adapter.plugin, next);
