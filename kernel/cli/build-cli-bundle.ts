@@ -53,6 +53,8 @@ async function bundleCli(): Promise<number> {
     metafile: true,
     logLevel: 'warning',
     legalComments: 'none',
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
   // Our own compiled files, by path relative to the package, with the mtime they were bundled at.
   const inputs: Record<string, number> = {};

@@ -83,26 +83,42 @@ export class FsObservationRecorder {
   }
 }
 
-/** True when every observation still holds: the same call now would see the same file system. */
-export function observationsHold(observations: readonly FsObservation[]): boolean {
-  return firstChanged(observations) === null;
+/** What a stat tells an observation: identity, size, modification time (ns) and type. */
+export interface StatFacts {
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  type: 'file' | 'dir' | 'other';
 }
 
-/** The first observation that no longer holds, or `null`. */
-export function firstChanged(observations: readonly FsObservation[]): FsObservation | null {
+/** Stats `path` (following symlinks, like the observations were made): `undefined` when it does not exist; throws on any other failure. */
+export type StatFactsOf = (path: string) => StatFacts | undefined;
+
+export const statFacts: StatFactsOf = (path) => {
+  const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return stat === undefined ? undefined : { ino: stat.ino, size: stat.size, mtimeNs: stat.mtimeNs, type: typeOf(stat) };
+};
+
+/** True when every observation still holds: the same call now would see the same file system. */
+export function observationsHold(observations: readonly FsObservation[], stat: StatFactsOf = statFacts): boolean {
+  return firstChanged(observations, stat) === null;
+}
+
+/** The first observation that no longer holds, or `null`. `stat` may answer from stats taken a moment ago (see `StatPrefetch`). */
+export function firstChanged(observations: readonly FsObservation[], stat: StatFactsOf = statFacts): FsObservation | null {
   for (const observation of observations) {
-    let stat: BigIntStats | undefined;
+    let facts: StatFacts | undefined;
     try {
-      stat = statSync(observation.path, { bigint: true, throwIfNoEntry: false });
+      facts = stat(observation.path);
     } catch {
       return observation;
     }
     if (observation.kind === 'missing') {
-      if (stat !== undefined) return observation;
+      if (facts !== undefined) return observation;
       continue;
     }
-    if (stat === undefined || String(stat.ino) !== observation.ino || String(stat.mtimeNs) !== observation.mtimeNs) return observation;
-    if (observation.kind === 'file' && (String(stat.size) !== observation.size || typeOf(stat) !== observation.type)) return observation;
+    if (facts === undefined || String(facts.ino) !== observation.ino || String(facts.mtimeNs) !== observation.mtimeNs) return observation;
+    if (observation.kind === 'file' && (String(facts.size) !== observation.size || facts.type !== observation.type)) return observation;
   }
   return null;
 }

@@ -5,6 +5,7 @@ import { permissionDenied, type PermissionKey } from './denial';
 import { findOnPath, isBareName, realExecutable } from './exec-resolver';
 import { expandPathEntries, expandPathEntry } from './expand-path-entry';
 import { netRuleMatches, parseNetRule, type NetRule } from './net-rules';
+import { normalizedAbsolute } from './normalized-path';
 import { isInside, resolveRealPath, resolveRealPathSync } from './real-path';
 
 /** The permission keys that grant file system paths. */
@@ -273,7 +274,7 @@ export class PermissionGate {
     if (!path.isAbsolute(absolute)) {
       throw permissionDenied(this.plugin, key, requested, 'relative paths are not allowed', 'pass an absolute path');
     }
-    return path.resolve(absolute);
+    return normalizedAbsolute(absolute);
   }
 
   private expandHome(requested: string): string {

@@ -1,15 +1,15 @@
-#!/usr/bin/env -S node --no-node-snapshot --heap-growing-percent=25
+#!/usr/bin/env -S node --no-node-snapshot --no-flush-bytecode
 'use strict';
 // Every process that creates isolated-vm isolates must run with --no-node-snapshot (Node 20
 // crashes otherwise). The shebang passes it; when started another way (`node rimuru-kernel.js`,
-// a Windows shim) we re-exec ourselves with the flag.
+// a Windows shim) we re-exec ourselves with the flags.
 //
-// --heap-growing-percent=25: V8 grows a heap by far more than that after each collection, so an
-// ingest that allocates and drops gigabytes of log text held ~300 MB of garbage at its peak
-// (cold 1 GB ingest: 724 MB peak RSS, 435 MB with the flag, ~10% more time in GC). It makes
-// collection earlier, never fails an allocation (unlike --max-old-space-size), and is
-// process-wide, so the plugins' isolates follow it too.
-const FLAGS = ['--no-node-snapshot', '--heap-growing-percent=25'];
+// --no-flush-bytecode: V8 drops the bytecode of functions a long run has not used for a while,
+// and the code cache (load-cli.js) is written at the exit of the first run after a build; when
+// that run was a long first ingest the cache lacked the start-up functions, and every later
+// report compiled them again (warm report 0.55 → 0.64 s). The CLI's bytecode is a few MB.
+// (The ingest tightens V8's heap growth itself while it reads: kernel/services/ingestion/heap-growth.ts.)
+const FLAGS = ['--no-node-snapshot', '--no-flush-bytecode'];
 if (!process.execArgv.includes('--no-node-snapshot')) {
   const { spawn } = require('node:child_process');
   const child = spawn(process.execPath, [...FLAGS, ...process.execArgv, __filename, ...process.argv.slice(2)], {

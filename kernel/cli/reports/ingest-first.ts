@@ -66,15 +66,20 @@ export function summariseIngest(summary: Pick<IngestRunSummary, 'warnings' | 'er
   return { ran: true, warnings, unknownModels: summary.unknownModels };
 }
 
+/** What a report's ingest (and the budget check after it) can emit. */
+const INGEST_HOOKS: ReadonlySet<string> = new Set(['AgentDiscovered', 'SessionStart', 'SessionEnd', 'CostRecorded', 'CostThreshold']);
+
 /**
- * The plugins a report's ingest needs running: the adapters of the agents asked about (all
- * when none were named), and the hook and notifier plugins that act on what the ingest finds
- * (budget alerts). Exporters, sync providers, views and mux backends wait for the commands
- * that use them.
+ * The plugins a report's ingest may need: the adapters of the agents asked about (all when
+ * none were named), the hook plugins with a handler for something the ingest emits, and the
+ * notifiers (budget alerts). Exporters, sync providers, views, mux backends and hook plugins
+ * for other moments (`KernelReady`, …) wait for the commands that use them. Even these start
+ * only when used (`startOnUse`): a report with nothing new to read starts none.
  */
 export function neededForIngest(record: PluginRecord, agentTypes: readonly string[] | undefined): boolean {
   const kind = record.manifest?.rimuru.kind;
-  if (kind === 'hook' || kind === 'notifier') return true;
+  if (kind === 'notifier') return true;
+  if (kind === 'hook') return (record.manifest?.rimuru.contributes?.hooks ?? []).some((contribution) => INGEST_HOOKS.has(contribution.hook));
   const adapter = adapterContribution(record.manifest);
   return adapter !== null && (agentTypes === undefined || agentTypes.length === 0 || agentTypes.includes(adapter.agentType));
 }
@@ -95,7 +100,14 @@ export async function ingestFirst(
   let kernel: Kernel | undefined;
   const bar = new ProgressBar(progressStream);
   try {
-    kernel = await Kernel.boot({ config: context.config, logger: context.logger, database, startOnly: (record) => neededForIngest(record, agentTypes) });
+    kernel = await Kernel.boot({
+      config: context.config,
+      logger: context.logger,
+      database,
+      startOnly: (record) => neededForIngest(record, agentTypes),
+      startOnUse: true,
+      prepareIngest: true,
+    });
     // Progress costs the engine a stat of every source up front: only asked for when a bar is drawn.
     const onProgress = bar.enabled ? (progress: IngestProgress): void => bar.update(progressStateOf(progress)) : undefined;
     const summary = await kernel.ingest({ agentTypes, onProgress });

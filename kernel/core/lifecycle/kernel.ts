@@ -56,6 +56,17 @@ export interface KernelOptions {
    * and notifier plugins, not every exporter and sync provider. Default: all.
    */
   startOnly?: (record: PluginRecord) => boolean;
+  /**
+   * An ingest follows the boot at once (a report's): its first step — the kept listings and a
+   * stat of every source — starts on a worker thread while the plugins start.
+   */
+  prepareIngest?: boolean;
+  /**
+   * Plugins start when first used — an adapter when the ingest calls it, a hook plugin when a
+   * hook it declares is emitted, a notifier when a notification goes to it — not at boot. For
+   * short commands: a warm report needs none of them. `run` starts everything at boot.
+   */
+  startOnUse?: boolean;
 }
 
 export type KernelSummary = Record<PluginState, number> & { discovered: number };
@@ -116,6 +127,7 @@ export class Kernel {
       data: options.data ?? new StorageDataSource(database),
     });
     kernel.recordStatesIn(stateStore);
+    if (options.prepareIngest) void kernel.ingestionEngine().then((engine) => engine.prepare(), () => undefined);
     await registry.discover();
     kernel.notifications = new NotificationService({
       hookBus: kernel.hookBus,
@@ -217,9 +229,9 @@ export class Kernel {
       stopTimeoutMs: STOP_TIMEOUT_MS,
     });
     this.runners.set(record.name, runner);
-    if (await runner.start()) {
-      await this.hookBus.emitSeries('PluginLoaded', { plugin: record.name, version: record.version });
-    }
+    const loaded = (): Promise<void> => this.hookBus.emitSeries('PluginLoaded', { plugin: record.name, version: record.version }).then(() => undefined);
+    if (this.options.startOnUse) runner.deferUntilUsed(loaded);
+    else if (await runner.start()) await loaded();
   }
 
   /** Notifier plugins the user has not turned off, for the notification service. */
@@ -231,7 +243,7 @@ export class Kernel {
         plugin: record.name,
         names: (record.manifest.rimuru.contributes?.notifiers ?? []).map((n) => n.name),
         config: this.options.config.plugins.config[record.name] ?? {},
-        sandbox: () => this.runners.get(record.name)?.live,
+        sandbox: () => this.runners.get(record.name)?.usable,
       });
     }
     return handles;
@@ -296,7 +308,7 @@ export class Kernel {
       const adapter = adapterContribution(record.manifest);
       if (adapter === null || record.state === 'disabled' || !agentEnabled(adapter.agentType, config.agents)) continue;
       const runner = this.runners.get(record.name);
-      const sandbox = runner?.live;
+      const sandbox = runner?.usable;
       const settings = adapterRunSettings(record.manifest, config.plugins.config[record.name] ?? {}, config.agents);
       adapters.push({
         plugin: record.name,

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createCapabilityHost, type CapabilityHost, type DataSource } from '../../../sandbox/capabilities';
 import { PluginSandbox, resolveLimits, type SandboxLimits } from '../../../sandbox/isolate';
-import { isHookName, type HookName } from '../../../sdk/src/hooks';
+import { Continue, isHookName, type HookName } from '../../../sdk/src/hooks';
 import type { PluginLimits, PluginPermissions } from '../../../sdk/src/manifest';
 import type { KvStore } from '../../services/kv';
 import type { PluginScope } from '../container';
@@ -49,6 +49,9 @@ export class PluginRunner {
   private unregisterHooks: Array<() => void> = [];
   private restartTimer?: NodeJS.Timeout;
   private stopping = false;
+  /** Started on first use (see {@link deferUntilUsed}); `onStarted` runs once it does. */
+  private deferred: { onStarted: () => Promise<void> } | null = null;
+  private firstStart?: Promise<boolean>;
   private readonly policy: RestartPolicy;
   private readonly log: Logger;
 
@@ -72,6 +75,14 @@ export class PluginRunner {
    * `CapabilityHost.observe`); undefined while the plugin does not run.
    */
   get observe(): CapabilityHost['observe'] | undefined {
+    if (this.deferred !== null) {
+      return async (work, nowMs) => {
+        await this.running();
+        const capabilities = this.live ? this.capabilities : undefined;
+        if (capabilities === undefined) throw this.notStarted();
+        return capabilities.observe(work, nowMs);
+      };
+    }
     const capabilities = this.live ? this.capabilities : undefined;
     return capabilities && ((work, nowMs) => capabilities.observe(work, nowMs));
   }
@@ -79,6 +90,79 @@ export class PluginRunner {
   /** The live sandbox, for the host services that invoke plugin methods (adapters, exporters…). */
   get live(): PluginSandbox | undefined {
     return this.sandbox && !this.sandbox.disposed ? this.sandbox : undefined;
+  }
+
+  /**
+   * What host services call: the live sandbox, or while the start is deferred a stand-in that
+   * starts the plugin at its first `invoke` (and then is the sandbox's); undefined when the
+   * plugin does not run.
+   */
+  get usable(): Pick<PluginSandbox, 'invoke' | 'limits' | 'disposed'> | undefined {
+    if (this.deferred === null) return this.live;
+    const limits = this.limits();
+    return {
+      limits,
+      get disposed() {
+        return false;
+      },
+      invoke: async (method, args, options) => {
+        const sandbox = await this.running();
+        if (sandbox === undefined) throw this.notStarted();
+        return sandbox.invoke(method, args, options);
+      },
+    };
+  }
+
+  /**
+   * Leaves the plugin unstarted until something uses it: a host service through
+   * {@link usable} or {@link observe}, or one of the hooks it declares being emitted (a
+   * stand-in handler per declared hook starts it and hands the payload on). A short command
+   * that ends up needing none of its plugins (a report with nothing new to read) starts none.
+   */
+  deferUntilUsed(onStarted: () => Promise<void>): void {
+    this.deferred = { onStarted };
+    this.bundleSha256 = this.record.integrity ?? undefined;
+    for (const contribution of this.record.manifest?.rimuru.contributes?.hooks ?? []) {
+      if (!isHookName(contribution.hook)) continue;
+      const hook: HookName = contribution.hook;
+      this.unregisterHooks.push(
+        this.deps.hookBus.register({
+          id: `${this.record.name}:${hook}`,
+          owner: this.record.name,
+          hook,
+          priority: contribution.priority ?? DEFAULT_HOOK_PRIORITY,
+          timeoutMs: contribution.timeoutMs,
+          handle: async (payload: unknown) => {
+            const sandbox = await this.running();
+            // Not running, or no handler in its bundle: as if it had registered none.
+            if (sandbox === undefined || !sandbox.description.hooks.includes(hook)) return Continue();
+            return sandbox.runHook(hook, payload);
+          },
+        }),
+      );
+    }
+  }
+
+  /** The live sandbox, starting a deferred plugin first (once: a failed start goes the restart policy's way). */
+  async running(): Promise<PluginSandbox | undefined> {
+    const deferred = this.deferred;
+    if (deferred !== null && this.firstStart === undefined) {
+      this.firstStart = this.start().then(async (started) => {
+        this.deferred = null;
+        if (started) await deferred.onStarted();
+        return started;
+      });
+    }
+    if (this.firstStart !== undefined) await this.firstStart;
+    return this.live;
+  }
+
+  private notStarted(): SandboxError {
+    const record = this.deps.registry.get(this.record.name);
+    return new SandboxError(
+      ErrorCodes.SANDBOX_DISPOSED,
+      `Plugin ${this.record.name} is not running${record?.reason ? ` (${record.state}: ${record.reason})` : ''}`,
+    );
   }
 
   /** Starts the plugin; failures are filed with the registry, never thrown. Resolves to whether it runs. */
@@ -117,6 +201,8 @@ export class PluginRunner {
       sandbox.onFatal((error) => void this.onFatal(error));
       this.checkDescription();
       await sandbox.activate();
+      // A deferred start's stand-in handlers give way to the real ones.
+      this.unwireHooks();
       this.registerHooks();
       this.deps.registry.setState(this.record.name, 'running');
       this.log.debug({ limits: this.limits() }, 'plugin running');
@@ -130,6 +216,7 @@ export class PluginRunner {
   /** Stops the plugin for good (kernel shutdown or disable): no restart follows. */
   async stop(reason: string): Promise<void> {
     this.stopping = true;
+    this.deferred = null;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     const sandbox = this.sandbox;

@@ -14,7 +14,7 @@ interface KeptAnswer {
 
 type ListingCall = 'discover' | 'sources';
 
-interface StoredListing {
+export interface StoredListing {
   fingerprint: string;
   discover: KeptAnswer | null;
   sources: KeptAnswer | null;
@@ -30,6 +30,10 @@ function parseKept(text: unknown): KeptAnswer | null {
   }
 }
 
+function storedListing(row: Record<string, unknown>): StoredListing {
+  return { fingerprint: String(row.fingerprint), discover: parseKept(row.discovery), sources: parseKept(row.sources) };
+}
+
 /**
  * An adapter's `discover` and `sources` answers, kept in `ingest_listings` between runs (and
  * processes: every report is a new one) with the file-system observations they were made of
@@ -43,12 +47,46 @@ function parseKept(text: unknown): KeptAnswer | null {
  */
 export class AdapterListings {
   private readonly loaded = new Map<string, Promise<StoredListing | null>>();
+  /** Every kept listing is in `loaded`: a plugin missing there has none. */
+  private preloaded = false;
   private readonly fresh = new Map<string, StoredListing>();
 
   constructor(
     private readonly database: Database,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * Reads every plugin's kept listing at once (a run's `call`s then need no query) and names
+   * the sources they listed, whose stats the run will want (see `StatPrefetch`).
+   */
+  static async preload(database: Database, log: Logger): Promise<{ rows: Map<string, StoredListing>; sourcePaths: string[] }> {
+    const rows = new Map<string, StoredListing>();
+    const sourcePaths: string[] = [];
+    try {
+      for (const row of (await database.knex(TABLE).select('plugin', 'fingerprint', 'discovery', 'sources')) as Array<Record<string, unknown>>) {
+        const listing = storedListing(row);
+        rows.set(String(row.plugin), listing);
+        const sources = listing.sources?.value;
+        if (!Array.isArray(sources)) continue;
+        for (const source of sources as unknown[]) {
+          const path = (source as { path?: unknown } | null)?.path;
+          if (typeof path === 'string') sourcePaths.push(path);
+        }
+      }
+    } catch (error) {
+      log.debug({ err: errorMessage(error) }, 'could not read the kept listings ahead of the ingest');
+    }
+    return { rows, sourcePaths };
+  }
+
+  /** An instance answering from `rows` (see {@link preload}). */
+  static fromPreloaded(database: Database, log: Logger, rows: ReadonlyMap<string, StoredListing>): AdapterListings {
+    const listings = new AdapterListings(database, log);
+    for (const [plugin, row] of rows) listings.loaded.set(plugin, Promise.resolve(row));
+    listings.preloaded = true;
+    return listings;
+  }
 
   /** The adapter's answer to `which`: kept, or asked for now (and kept when it can be). */
   async call(adapter: IngestAdapter, which: ListingCall, ask: () => Promise<unknown>): Promise<unknown> {
@@ -95,14 +133,14 @@ export class AdapterListings {
 
   private load(plugin: string): Promise<StoredListing | null> {
     let loading = this.loaded.get(plugin);
+    if (loading === undefined && this.preloaded) return Promise.resolve(null);
     if (loading === undefined) {
       loading = this.database
         .knex(TABLE)
         .where({ plugin })
         .first()
         .then(
-          (row: Record<string, unknown> | undefined) =>
-            row === undefined ? null : { fingerprint: String(row.fingerprint), discover: parseKept(row.discovery), sources: parseKept(row.sources) },
+          (row: Record<string, unknown> | undefined) => (row === undefined ? null : storedListing(row)),
           (error: unknown) => {
             this.log.debug({ err: errorMessage(error) }, 'could not read a kept listing; asking the adapter');
             return null;

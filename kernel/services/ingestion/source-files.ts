@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsConstants, fstatSync, promises as fsp, readSync, statSync } from 'node:fs';
+import type { StatFactsOf } from '../../../sandbox/capabilities/fs-observations';
 import type { PermissionGate } from '../../../sandbox/permissions';
 import type { TailFingerprint } from './ingest-cursor-repository';
 
@@ -61,15 +62,26 @@ async function openChecked(gate: PermissionGate, key: 'fs.read' | 'sqlite', requ
  * True when a file still has the inode, size and mtime its cursor recorded: nothing new to
  * read, so it is neither resolved nor opened (a stat instead of a gate check, an open and a
  * close: most sources of a warm run). Anything else — a different file, a stat that fails —
- * is `false`, and the source goes the checked way.
+ * is `false`, and the source goes the checked way. `stat` may answer from a stat taken a moment
+ * earlier (see `StatPrefetch`); without it the file is stat-ed now.
  */
-export function unchangedSince(gate: PermissionGate, requested: string, cursor: { inode: string | null; size: number; mtimeMs: number }): boolean {
+export function unchangedSince(gate: PermissionGate, requested: string, cursor: { inode: string | null; size: number; mtimeMs: number }, stat?: StatFactsOf): boolean {
   try {
-    const identity = identityOf(statSync(gate.absolutePath('fs.read', requested)));
-    return identity.inode === cursor.inode && identity.size === cursor.size && identity.mtimeMs === cursor.mtimeMs;
+    const absolute = gate.absolutePath('fs.read', requested);
+    if (stat === undefined) {
+      const identity = identityOf(statSync(absolute));
+      return identity.inode === cursor.inode && identity.size === cursor.size && identity.mtimeMs === cursor.mtimeMs;
+    }
+    const facts = stat(absolute);
+    return facts !== undefined && String(facts.ino) === cursor.inode && Number(facts.size) === cursor.size && msOfNs(facts.mtimeNs) === cursor.mtimeMs;
   } catch {
     return false;
   }
+}
+
+/** A bigint mtime in whole ms, rounded as `identityOf` rounds Node's `mtimeMs` (seconds × 1000 + ns / 1e6 in a double, floored). */
+function msOfNs(ns: bigint): number {
+  return Math.floor(Number(ns / 1_000_000_000n) * 1000 + Number(ns % 1_000_000_000n) / 1e6);
 }
 
 /** Opens a jsonl or json source under the plugin's `fs.read` roots (see {@link openChecked}). */

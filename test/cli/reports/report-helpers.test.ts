@@ -82,14 +82,21 @@ describe('the ingest summary under a report', () => {
 });
 
 describe('the plugins a report starts', () => {
-  const record = (kind: string, agentType?: string): PluginRecord =>
-    ({ name: `p-${kind}-${agentType ?? ''}`, manifest: { rimuru: { kind, contributes: agentType ? { adapters: [{ agentType, displayName: agentType }] } : {} } } }) as unknown as PluginRecord;
+  const record = (kind: string, agentType?: string, hooks: string[] = []): PluginRecord =>
+    ({
+      name: `p-${kind}-${agentType ?? ''}`,
+      manifest: { rimuru: { kind, contributes: { ...(agentType ? { adapters: [{ agentType, displayName: agentType }] } : {}), hooks: hooks.map((hook) => ({ hook })) } } },
+    }) as unknown as PluginRecord;
 
-  it('starts the adapters of the agents asked about, and hook and notifier plugins; not exporters, sync, views or mux', () => {
+  it('starts the adapters of the agents asked about, hook plugins for what an ingest emits, and notifiers; not exporters, sync, views or mux', () => {
     expect(neededForIngest(record('adapter', 'codex'), ['codex'])).toBe(true);
     expect(neededForIngest(record('adapter', 'goose'), ['codex'])).toBe(false);
     expect(neededForIngest(record('adapter', 'goose'), undefined)).toBe(true);
-    expect(neededForIngest(record('hook'), ['codex'])).toBe(true);
+    for (const hook of ['AgentDiscovered', 'SessionStart', 'SessionEnd', 'CostRecorded', 'CostThreshold']) {
+      expect(neededForIngest(record('hook', undefined, ['KernelReady', hook]), ['codex'])).toBe(true);
+    }
+    // A hook plugin for other moments (the example greets KernelReady) waits for the commands that emit them.
+    expect(neededForIngest(record('hook', undefined, ['KernelReady', 'PluginLoaded']), ['codex'])).toBe(false);
     expect(neededForIngest(record('notifier'), ['codex'])).toBe(true);
     for (const kind of ['exporter', 'sync', 'view', 'mux']) expect(neededForIngest(record(kind), undefined)).toBe(false);
   });

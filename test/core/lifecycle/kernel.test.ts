@@ -176,6 +176,44 @@ describe('Kernel', () => {
     expect(kernel.plugin('loner')).toBeUndefined();
   });
 
+  it('with startOnUse, starts a plugin when first used: a hook it declares emitted, or a call; each emission handled once', async () => {
+    const counting = `
+      import { defineHookPlugin } from '@rimuru/sdk';
+      export default defineHookPlugin({
+        hooks: { async SessionStart(payload, ctx) { await ctx.kv.set('seen', ((await ctx.kv.get('seen')) ?? 0) + 1); } },
+        methods: { ping: () => 'pong' },
+      });`;
+    await writeSdkPlugin(pluginsDir, { name: 'on-session', contributes: hookOn('SessionStart'), source: counting });
+    await writeSdkPlugin(pluginsDir, { name: 'on-ready', contributes: hookOn('KernelReady'), source: GOOD });
+    await writeSdkPlugin(pluginsDir, { name: 'called', source: GOOD });
+    const capture = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
+    kernel = await Kernel.boot({
+      config: configFor(),
+      logger: createLogger({ level: 'debug', pretty: false, destination: capture }),
+      builtinPluginDir: pluginsDir,
+      env: {},
+      homeDir: tmp,
+      startOnUse: true,
+    });
+    // KernelReady was emitted at the end of the boot: its handler's plugin started for it.
+    expect(kernel.registry.get('on-ready')?.state).toBe('running');
+    expect(kernel.registry.get('on-session')?.state).toBe('enabled');
+    expect(kernel.registry.get('called')?.state).toBe('enabled');
+
+    const payload = { sessionId: 's1', agentType: 'codex', startedAt: '2026-11-21T10:00:00.000Z' };
+    await kernel.hookBus.emitParallel('SessionStart', payload);
+    await kernel.hookBus.emitParallel('SessionStart', payload);
+    expect(kernel.registry.get('on-session')?.state).toBe('running');
+    expect(statesOf('on-session')).toEqual(['installed', 'enabled', 'loaded', 'running']);
+
+    expect(await kernel.plugin('called')!.usable!.invoke('ping', [3])).toEqual({ pong: 3, plugin: 'called' });
+    expect(kernel.registry.get('called')?.state).toBe('running');
+    await kernel.shutdown('test over');
+    kernel = undefined;
+    expect(await kvOf('on-session')).toEqual({ seen: 2 });
+    expect(await kvOf('on-ready')).toMatchObject({ activated: true, ready: expect.objectContaining({ plugins: 3 }) });
+  });
+
   it('starts a dependency before its dependents', async () => {
     await writeSdkPlugin(pluginsDir, { name: 'base', source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });

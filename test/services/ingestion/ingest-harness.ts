@@ -92,6 +92,8 @@ export interface BootOptions {
   pricer?: UsagePricer;
   ingestLimits?: Partial<IngestLimits>;
   env?: Record<string, string>;
+  /** As a report boots: plugins start when used, the ingest's first step starts during the boot. */
+  asReport?: boolean;
 }
 
 export interface BootedKernel {
@@ -121,6 +123,7 @@ export async function bootKernel(world: IngestWorld, options: BootOptions = {}):
     database: options.database,
     pricer: options.pricer ?? usagePricer(testPrice),
     ingestLimits: { maxLineBytes: TEST_MAX_LINE_BYTES, ...options.ingestLimits },
+    ...(options.asReport ? { startOnUse: true, prepareIngest: true } : {}),
   });
   return { kernel, logs };
 }

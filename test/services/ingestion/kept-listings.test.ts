@@ -103,6 +103,31 @@ describe('kept adapter listings', () => {
     expect(comparable(await storedTotals(storeOf(second.kernel)))).toEqual(comparable(corpus.totals));
   });
 
+  it('as a report runs it, starts no adapter while nothing changed, and starts it for a grown source', async () => {
+    await settle();
+    const quiet = await bootKernel(world, { asReport: true });
+    kernels.push(quiet.kernel);
+    expect(quiet.kernel.registry.get(ADAPTER)?.state).toBe('enabled');
+    const nothing = await quiet.kernel.ingest();
+    expect(nothing.errors).toEqual([]);
+    expect(nothing.sources.read).toBe(0);
+    expect(nothing.sources.unchanged).toBe(nothing.sources.total);
+    // Kept listing, every source unchanged by its stat: the adapter was never needed.
+    expect(quiet.kernel.registry.get(ADAPTER)?.state).toBe('enabled');
+    expect(quiet.kernel.plugin(ADAPTER)?.live).toBeUndefined();
+    await quiet.kernel.shutdown('next run');
+
+    const [file] = jsonlFiles(world.agentHome);
+    appendFileSync(file as string, `${usageLine(event('appended-by-report'))}\n`);
+    const busy = await bootKernel(world, { asReport: true });
+    kernels.push(busy.kernel);
+    const read = await busy.kernel.ingest();
+    expect(read.errors).toEqual([]);
+    expect(read.sources.read).toBe(1);
+    expect(busy.kernel.registry.get(ADAPTER)?.state).toBe('running');
+    expect((await storedTotals(storeOf(busy.kernel))).inputTokens).toBe(corpus.totals.inputTokens + 100);
+  });
+
   it('skips unchanged files by a stat but reads what was appended, without listing again', async () => {
     await settle();
 
