@@ -1,4 +1,4 @@
-import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fsp, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, promises as fsp, readlinkSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PluginPermissions } from '../../sdk/src/manifest';
 import { permissionDenied, type PermissionKey } from './denial';
@@ -7,6 +7,9 @@ import { expandPathEntries, expandPathEntry } from './expand-path-entry';
 import { netRuleMatches, parseNetRule, type NetRule } from './net-rules';
 import { normalizedAbsolute } from './normalized-path';
 import { isInside, resolveRealPath, resolveRealPathSync } from './real-path';
+
+/** Bound on the folders one gate remembers the real path of. */
+const MAX_REMEMBERED_DIRS = 100_000;
 
 /** The permission keys that grant file system paths. */
 export type PathPermission = 'fs.read' | 'fs.write' | 'sqlite';
@@ -65,6 +68,9 @@ export class PermissionGate {
   private readonly homeDir: string;
   private readonly resolvedRoots = new Map<PathPermission, ResolvedRoots>();
 
+  /** Real paths of folders {@link checkPathSync} resolved, by absolute path. */
+  private readonly realDirs = new Map<string, string>();
+
   constructor({ plugin, permissions, env, homeDir }: PermissionGateOptions) {
     this.plugin = plugin;
     this.env = env;
@@ -99,14 +105,34 @@ export class PermissionGate {
     return real;
   }
 
-  /** {@link checkPath}, synchronously (for hot paths over many files, where each promise round trip costs more than the system call). */
+  /**
+   * {@link checkPath}, synchronously (for hot paths over many files, where each promise round
+   * trip costs more than the system call). Folders' real paths are remembered for the gate's
+   * life, so a file costs one `lstat` rather than a `realpath` walk (a `readlink` per path
+   * component: 154,000 calls, ~0.7 s, for a 14,000-file ingest): the engine makes a gate per
+   * run. A folder swapped for a link since is caught where it matters, after the open: the
+   * opened file's own path is checked again (see {@link openFileSync}).
+   */
   checkPathSync(key: PathPermission, requested: string): string {
     const absolute = this.absolutePath(key, requested);
-    const real = resolveRealPathSync(absolute);
+    const real = this.realPathSync(absolute);
     if (!this.isAllowedRealPathSync(key, real)) {
       throw permissionDenied(this.plugin, key, requested, `it is outside every directory the plugin may ${VERB[key]}`);
     }
     return real;
+  }
+
+  private realPathSync(absolute: string): string {
+    const dir = path.dirname(absolute);
+    if (dir === absolute) return absolute;
+    let realDir = this.realDirs.get(dir);
+    if (realDir === undefined) {
+      realDir = resolveRealPathSync(dir);
+      if (this.realDirs.size < MAX_REMEMBERED_DIRS) this.realDirs.set(dir, realDir);
+    }
+    const candidate = path.join(realDir, path.basename(absolute));
+    // The last component may be a link itself: then the whole walk.
+    return lstatSync(candidate, { throwIfNoEntry: false })?.isSymbolicLink() ? resolveRealPathSync(absolute) : candidate;
   }
 
   /** True when an already-resolved real path lies under one of the real roots of `key`. */

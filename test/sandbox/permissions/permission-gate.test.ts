@@ -131,6 +131,61 @@ describe('PermissionGate — paths', () => {
   });
 });
 
+describe('PermissionGate — checkPathSync, with folders remembered', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+
+  beforeEach(async () => {
+    base = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'rimuru-gate-sync-')));
+    root = path.join(base, 'root');
+    outside = path.join(base, 'outside');
+    await fsp.mkdir(path.join(root, 'sub'), { recursive: true });
+    await fsp.mkdir(outside);
+    await fsp.writeFile(path.join(root, 'sub', 'a.txt'), 'inside');
+    await fsp.writeFile(path.join(outside, 'secret.txt'), 'secret');
+  });
+  afterEach(async () => {
+    await fsp.rm(base, { recursive: true, force: true });
+  });
+
+  const gate = () => new PermissionGate({ plugin: 'test-plugin', permissions: { 'fs.read': [root] }, env: {}, homeDir: '/nonexistent-home' });
+  const deniedSync = (work: () => unknown): PermissionDeniedError => {
+    try {
+      work();
+    } catch (error) {
+      if (error instanceof PermissionDeniedError) return error;
+      throw error;
+    }
+    throw new Error('expected a PermissionDeniedError');
+  };
+
+  it('answers as checkPath does: files, a missing file, a link to inside, a link out, a folder link out', async () => {
+    const g = gate();
+    await fsp.symlink(path.join(root, 'sub', 'a.txt'), path.join(root, 'sub', 'link-in.txt'));
+    await fsp.symlink(path.join(outside, 'secret.txt'), path.join(root, 'sub', 'link-out.txt'));
+    await fsp.symlink(outside, path.join(root, 'out-dir'));
+    for (const file of [path.join(root, 'sub', 'a.txt'), path.join(root, 'sub', 'missing.txt'), path.join(root, 'sub', 'link-in.txt')]) {
+      expect(g.checkPathSync('fs.read', file)).toBe(await g.checkPath('fs.read', file));
+    }
+    deniedSync(() => g.checkPathSync('fs.read', path.join(root, 'sub', 'link-out.txt')));
+    deniedSync(() => g.checkPathSync('fs.read', path.join(root, 'out-dir', 'secret.txt')));
+  });
+
+  it('a remembered folder swapped for a link out: the check still passes, the open is refused', async () => {
+    const g = gate();
+    const file = path.join(root, 'sub', 'a.txt');
+    expect(g.checkPathSync('fs.read', file)).toBe(file);
+    await fsp.rename(path.join(root, 'sub'), path.join(root, 'old-sub'));
+    await fsp.copyFile(path.join(outside, 'secret.txt'), path.join(outside, 'a.txt'));
+    await fsp.symlink(outside, path.join(root, 'sub'));
+    const real = g.checkPathSync('fs.read', file);
+    deniedSync(() => g.openFileSync('fs.read', real, fsConstants.O_RDONLY));
+    // A new gate (the next run) sees the link at once.
+    deniedSync(() => gate().checkPathSync('fs.read', file));
+  });
+});
+
 describe('PermissionGate — net', () => {
   const gate = new PermissionGate({
     plugin: 'net-plugin',

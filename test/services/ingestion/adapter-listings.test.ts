@@ -68,6 +68,33 @@ describeBackends('AdapterListings', (backend) => {
     expect(Number((await db.knex('ingest_listings').count({ n: '*' }).first())?.n)).toBe(1);
   });
 
+  it('writes back only the answer asked again: a new discovery leaves the kept source list as stored', async () => {
+    const run = async (forAdapter: IngestAdapter, answers: { discover: unknown; sources: unknown }): Promise<string[]> => {
+      const listings = new AdapterListings(db, log);
+      const asked: string[] = [];
+      for (const which of ['discover', 'sources'] as const) {
+        await listings.call(forAdapter, which, async () => {
+          asked.push(which);
+          return answers[which];
+        });
+      }
+      await listings.save(Date.now());
+      return asked;
+    };
+    expect(await run(adapter(), { discover: { v: 1 }, sources: ['s1'] })).toEqual(['discover', 'sources']);
+    // The stored source list, marked (the same answer, written differently).
+    const stored = JSON.parse(String((await db.knex('ingest_listings').first())?.sources)) as Record<string, unknown>;
+    const marked = JSON.stringify({ observations: stored.observations, value: stored.value });
+    await db.knex('ingest_listings').update({ sources: marked, discovery: '{not json' });
+    expect(await run(adapter(), { discover: { v: 2 }, sources: ['s2'] })).toEqual(['discover']);
+    const row = await db.knex('ingest_listings').first();
+    expect(row?.sources).toBe(marked);
+    expect(JSON.parse(String(row?.discovery))).toMatchObject({ value: { v: 2 } });
+    // A moved fingerprint makes the stored row stand for nothing: both are asked and written.
+    expect(await run(adapter('f2'), { discover: { v: 3 }, sources: ['s3'] })).toEqual(['discover', 'sources']);
+    expect(JSON.parse(String((await db.knex('ingest_listings').first())?.sources))).toMatchObject({ value: ['s3'] });
+  });
+
   it('asks again when the fingerprint (bundle, config, roots, variables) moved', async () => {
     await listOnce(adapter('f1'), ['first']);
     expect(await listOnce(adapter('f2'), ['second'])).toEqual({ value: ['second'], asked: true });

@@ -53,7 +53,7 @@ describe('StatPrefetch', () => {
 
 describe('unchangedSince with prefetched stats', () => {
   it('rounds a nanosecond mtime to the ms exactly as the cursor recorded it from a plain stat, near a ms boundary too', async () => {
-    const gate = new PermissionGate({ plugin: 'p', permissions: { fs: { read: [dir] } }, env: {}, homeDir: dir });
+    const gate = new PermissionGate({ plugin: 'p', permissions: { 'fs.read': [dir] }, env: {}, homeDir: dir });
     const file = path.join(dir, 'edge.jsonl');
     writeFileSync(file, 'line\n');
     for (const seconds of [1_763_000_000.123_999_9, 1_763_000_000.999_999_9, 1_763_000_000.5, 1_700_000_000.000_000_1]) {

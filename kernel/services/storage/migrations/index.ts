@@ -5,6 +5,7 @@ import * as leanUsageIndexes from './0003-lean-usage-indexes';
 import * as modelSync from './0004-model-sync';
 import * as budgetAlerts from './0005-budget-alerts';
 import * as ingestListings from './0006-ingest-listings';
+import * as activeSessionsIndex from './0007-active-sessions-index';
 
 /**
  * Every migration this code knows, in order. Listed in code rather than read from a folder so
@@ -17,4 +18,4 @@ export interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups, leanUsageIndexes, modelSync, budgetAlerts, ingestListings];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, usageRollups, leanUsageIndexes, modelSync, budgetAlerts, ingestListings, activeSessionsIndex];
