@@ -293,11 +293,17 @@ export class Kernel {
         hookBus: this.hookBus,
         env: this.options.env ?? process.env,
         homeDir: this.options.homeDir ?? homedir(),
+        beforeReading: () => this.startDeferred(),
         limits: { ...(this.options.config.ingest.writerThread ? { writerThreadRecords: WRITER_THREAD_RECORDS } : {}), ...this.options.ingestLimits },
       });
     })();
     this.ingestion.catch(() => (this.ingestion = undefined));
     return this.ingestion;
+  }
+
+  /** Starts every plugin still waiting for its first use (see `startOnUse`). */
+  private async startDeferred(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.running()));
   }
 
   /** Adapter plugins the user has not turned off, each with its live sandbox when it runs. */

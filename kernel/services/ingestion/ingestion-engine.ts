@@ -40,6 +40,12 @@ export interface IngestionEngineOptions {
   homeDir: string;
   limits?: Partial<IngestLimits>;
   now?: () => number;
+  /**
+   * Runs before a run reads anything (not at all when there is nothing to read): the kernel
+   * starts the plugins it left to start on first use, so that a hook plugin is not started by
+   * its first hook in the middle of a long ingest, queued behind its transactions.
+   */
+  beforeReading?: () => Promise<void>;
 }
 
 interface ListingIndexes {
@@ -263,7 +269,10 @@ export class IngestionEngine {
     options.onProgress?.({ ...context.progress });
 
     // Only a run with something to read needs prices (a synced catalog is picked up here).
-    if (runs.some((run) => run.sources.length > 0)) await this.options.pricer.prepare?.();
+    if (runs.some((run) => run.sources.length > 0)) {
+      await this.options.beforeReading?.();
+      await this.options.pricer.prepare?.();
+    }
     if (runs.some((run) => run.sources.length > 0)) await withTightHeapGrowth(() => Promise.all(runs.map((run) => this.ingestAdapter(run, context))));
 
     await this.committer.release().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'could not stop the ingest writer thread'));

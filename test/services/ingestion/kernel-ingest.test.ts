@@ -4,6 +4,7 @@ import { ErrorCodes } from '../../../kernel/core/errors';
 import type { Kernel } from '../../../kernel/core/lifecycle';
 import { AgentRepository, SessionRepository } from '../../../kernel/services/storage';
 import type { HookName } from '../../../sdk/src/hooks';
+import { writeSdkPlugin } from '../../fixtures/kernel/sdk-plugin';
 import { bootKernel, comparable, installTestAdapter, makeIngestWorld, storedTotals, storeOf, type IngestWorld } from './ingest-harness';
 import { usageLine, writeTestAgentCorpus, type TestAgentCorpus, type UsageEvent } from './fixtures/test-agent-corpus';
 
@@ -103,6 +104,26 @@ describe('Kernel.ingest', () => {
     const again = await k.ingest();
     expect(again.errors).toEqual([expect.objectContaining({ plugin: ADAPTER, message: expect.stringContaining('is not running') })]);
     expect(again.errors[0]?.sourceId).toBeUndefined();
+  });
+
+  it('as a report boots (plugins start on first use): hook plugins start before anything is read, and handle every new session once', async () => {
+    const counting = `
+      import { defineHookPlugin } from '@rimuru/sdk';
+      export default defineHookPlugin({
+        hooks: { async SessionStart(payload, ctx) { await ctx.kv.set('sessions', ((await ctx.kv.get('sessions')) ?? 0) + 1); } },
+        methods: { sessions: async (ctx) => ctx.kv.get('sessions') },
+      });`;
+    await writeSdkPlugin(world.pluginsDir, { name: 'session-counter', contributes: { hooks: [{ hook: 'SessionStart' }] }, source: counting });
+    const k = await boot({ asReport: true });
+    const order: string[] = [];
+    k.registry.onStateChange((event) => order.push(`${event.name}:${event.to}`));
+    k.hookBus.register({ id: 'test-order', owner: 'test', hook: 'SessionStart', priority: 1, handle: () => (order.push('SessionStart'), { type: 'continue' }) });
+    expect(k.registry.get('session-counter')?.state).toBe('enabled');
+    await k.ingest();
+    // Started by the run before it read (not by its first hook, mid-ingest, behind the writes).
+    expect(order.indexOf('session-counter:running')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('session-counter:running')).toBeLessThan(order.indexOf('SessionStart'));
+    expect(await k.plugin('session-counter')!.live!.invoke('sessions', [])).toBe(Object.keys(corpus.sessions).length);
   });
 
   it('fires SessionStart once per new session, CostRecorded once per session per chunk with the cost added, AgentDiscovered once', async () => {
