@@ -82,14 +82,50 @@ class KeptLines {
   }
 }
 
+/** Bytes that start a needle's search badly: JSON punctuation and lower-case ASCII, frequent in any log line. */
+function isFrequent(byte: number): boolean {
+  return byte === 0x22 || byte === 0x3a || byte === 0x2c || byte === 0x7b || byte === 0x7d || byte === 0x20 || (byte >= 0x61 && byte <= 0x7a);
+}
+
+/**
+ * A needle and the part of it that is searched for: `Buffer.indexOf` runs a `memchr` for the
+ * first byte of what it looks for, so a needle starting with `"` (in JSON, every few bytes)
+ * is found at ~1.4 GB/s; its suffix from an upper-case letter or, failing one, from after the
+ * punctuation is found 3–4× faster (`"usage"` → `usage"`: 3.7 GB/s; `costUSD` → `USD`: 17 GB/s,
+ * on Claude Code transcripts), and the skipped prefix is compared at each hit.
+ */
+class Needle {
+  readonly key: Buffer;
+  /** Bytes of the needle before `key`. */
+  readonly skip: number;
+
+  constructor(readonly bytes: Buffer) {
+    let skip = bytes.findIndex((byte) => byte >= 0x41 && byte <= 0x5a);
+    if (skip === -1) skip = Math.max(0, bytes.findIndex((byte) => !isFrequent(byte) || (byte >= 0x61 && byte <= 0x7a)));
+    this.skip = skip;
+    this.key = bytes.subarray(skip);
+  }
+
+  /** Where the whole needle next starts in `view` at or after `from`, or -1. */
+  find(view: Buffer, from: number): number {
+    for (let at = view.indexOf(this.key, from + this.skip); at !== -1; at = view.indexOf(this.key, at + 1)) {
+      const start = at - this.skip;
+      if (start >= from && (this.skip === 0 || view.compare(this.bytes, 0, this.skip, start, at) === 0)) return start;
+    }
+    return -1;
+  }
+}
+
 /**
  * Where each needle next occurs in the current read, so that deciding whether a line holds one
  * costs one forward scan per needle over the whole read, not one per line.
  */
 class NeedleScan {
   private readonly next: number[];
+  private readonly needles: Needle[];
 
-  constructor(private readonly needles: readonly Buffer[]) {
+  constructor(needles: readonly Buffer[]) {
+    this.needles = needles.map((needle) => new Needle(needle));
     this.next = needles.map(() => -1);
   }
 
@@ -100,15 +136,15 @@ class NeedleScan {
   /** True when `view[start, end)` holds a needle. */
   within(view: Buffer, start: number, end: number): boolean {
     for (let index = 0; index < this.needles.length; index++) {
-      const needle = this.needles[index] as Buffer;
+      const needle = this.needles[index] as Needle;
       let at = this.next[index] as number;
       if (at === -2) continue; // none left in this read
       if (at < start) {
-        at = view.indexOf(needle, start);
+        at = needle.find(view, start);
         this.next[index] = at === -1 ? -2 : at;
         if (at === -1) continue;
       }
-      if (at + needle.length <= end) return true;
+      if (at + needle.bytes.length <= end) return true;
     }
     return false;
   }

@@ -50,6 +50,23 @@ describe('readJsonlChunk', () => {
     expect(chunk?.nextOffset).toBe(Buffer.byteLength(lines.slice(0, 5).map((line) => `${line}\n`).join('')));
   });
 
+  it('matches a whole needle only, though it searches for its rarer part: the skipped prefix is checked at each hit', () => {
+    const lines = [
+      '{"x":"usage"}', // the whole needle
+      '{"xusage":1}', // the searched part without its quote
+      'usage"usage" "usage"', // a false start, then the needle, on one line
+      '{"t":"costusd"}', // the searched part's case differs
+      '{"t":"USD costUSD"}', // a false start, then the needle
+      '{"t":"cost USD"}',
+      '"usage', // cut before the searched part's end
+    ];
+    const [chunk] = readAll(lines.join('\n'), {}, ['"usage"', 'costUSD']);
+    expect(chunk?.text.split('\n')).toEqual(['{"x":"usage"}', 'usage"usage" "usage"', '{"t":"USD costUSD"}']);
+    // Needles of punctuation only, or starting with a capital, are searched for as they are.
+    const [other] = readAll(['a:{}', 'Xa', 'a{}', 'Xb'].join('\n'), {}, [':{}', 'Xa']);
+    expect(other?.text.split('\n')).toEqual(['a:{}', 'Xa']);
+  });
+
   it('keeps every line (empty ones too) without needles, and stops at the chunk bounds', async () => {
     const chunks = readAll('a\n\nb\nc\n', { chunkLines: 2 });
     expect(chunks.map((chunk) => [chunk.text, chunk.lineCount])).toEqual([
