@@ -3,7 +3,7 @@
  * capability calls cross.
  */
 export { PluginSandbox } from './plugin-sandbox';
-export type { FatalListener, LinesText, PluginSandboxOptions, SandboxStats } from './plugin-sandbox';
+export type { BatchCall, BatchSettled, FatalListener, LinesText, PluginSandboxOptions, SandboxStats } from './plugin-sandbox';
 export { DEFAULT_LIMITS, LIMIT_CAPS, LIMIT_FLOORS, resolveLimits } from './limits';
 export type { SandboxLimits } from './limits';
 export type { HostCallHandler } from '../capabilities/capability-host';

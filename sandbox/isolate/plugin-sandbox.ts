@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { checkHookResult } from '../../kernel/core/hooks/hook-result-schema';
 import { ErrorCodes, errorMessage, RimuruError, SandboxError } from '../../kernel/core/errors';
 import type { HookResult } from '../../sdk/src/hooks';
-import { BUNDLE_GLOBAL, HOST_CALL_GLOBAL, LINES_PAYLOAD, type DispatchArgs, type DispatchMethod, type PluginDescription } from '../../sdk/src/protocol';
+import { BUNDLE_GLOBAL, HOST_CALL_GLOBAL, INVOKE_BATCH, LINES_PAYLOAD, type DispatchArgs, type DispatchMethod, type PluginDescription } from '../../sdk/src/protocol';
 import type { HostCallHandler } from '../capabilities/capability-host';
 import { BRIDGE_SOURCE } from './bridge-source';
 import { HostCallRelay } from './host-call-relay';
@@ -55,6 +55,16 @@ export interface LinesText {
   text: string;
   count: number;
 }
+
+/** One call of {@link PluginSandbox.invokeBatch}. */
+export interface BatchCall {
+  method: string;
+  args: unknown[];
+  lines?: LinesText;
+}
+
+/** How one call of a batch ended: its value, or the error its own `invoke` would have thrown. */
+export type BatchSettled = { value: unknown } | { error: unknown };
 type SettleRef = ivm.Reference<(id: number, ok: boolean, payload: string) => void>;
 
 /**
@@ -176,6 +186,46 @@ export class PluginSandbox {
   }
 
   /** True when the plugin's runtime named a protocol feature in `describe`. */
+  /**
+   * Several invokes in one crossing when the runtime can ({@link INVOKE_BATCH}), else one
+   * after the other; each settles on its own, as its own `invoke` would (a failure of the
+   * whole crossing — a broken limit, a dead isolate — settles them all with it). Rejects only
+   * for a host mistake: lines given without an object argument to carry them.
+   */
+  async invokeBatch(calls: readonly BatchCall[]): Promise<BatchSettled[]> {
+    if (calls.length === 0) return [];
+    const settle = (work: Promise<unknown>): Promise<BatchSettled> => work.then((value) => ({ value }), (error: unknown) => ({ error }));
+    if (!this.supports(INVOKE_BATCH) || !this.supports(LINES_PAYLOAD)) {
+      const settled: BatchSettled[] = [];
+      for (const call of calls) settled.push(await settle(this.invoke(call.method, call.args, call.lines === undefined ? {} : { lines: call.lines })));
+      return settled;
+    }
+    const where = `invokeBatch(${calls.length} × ${calls[0]!.method})`;
+    const texts: string[] = [];
+    const wire = calls.map(({ method, args, lines }): DispatchArgs['invoke'] => {
+      if (lines === undefined) return { method, args };
+      if (typeof args[0] !== 'object' || args[0] === null) throw new TypeError('invokeBatch: lines need an object as the first argument');
+      if (lines.count > 0) texts.push(lines.text);
+      return { method, args, linesPayload: lines.count };
+    });
+    let reply: unknown;
+    try {
+      reply = this.parse(where, await this.dispatch('invokeBatch', { calls: wire }, where, texts.length === 0 ? undefined : texts.join('\n')));
+    } catch (error) {
+      return calls.map(() => ({ error }));
+    }
+    if (!Array.isArray(reply) || reply.length !== calls.length) {
+      const error = new SandboxError(ErrorCodes.PLUGIN_THREW, `Plugin ${this.pluginName}: ${where} returned a malformed reply`, { details: { plugin: this.pluginName, call: where } });
+      return calls.map(() => ({ error }));
+    }
+    return reply.map((outcome: unknown, index): BatchSettled => {
+      const call = `invoke(${calls[index]!.method})`;
+      if (typeof outcome === 'object' && outcome !== null && 'ok' in outcome) return { value: (outcome as { ok: unknown }).ok };
+      const threw = typeof outcome === 'object' && outcome !== null ? (outcome as { threw?: unknown }).threw : undefined;
+      return { error: this.pluginThrew(call, typeof threw === 'string' ? threw : JSON.stringify(threw ?? { message: 'a malformed answer' })) };
+    });
+  }
+
   supports(feature: string): boolean {
     return this.described?.features?.includes(feature) === true;
   }

@@ -6,7 +6,7 @@ import type { PluginContext } from './capabilities';
 import { createPluginContext } from './capability-clients';
 import { Continue, isHookName, type HookName, type HookPayload, type HookResult } from './hooks';
 import type { PluginKind } from './manifest';
-import { LINES_PAYLOAD, type DispatchArgs, type DispatchMethod, type PluginDescription, type PluginRuntime, type WireError } from './protocol';
+import { INVOKE_BATCH, LINES_PAYLOAD, type BatchOutcome, type DispatchArgs, type DispatchMethod, type PluginDescription, type PluginRuntime, type WireError } from './protocol';
 
 /** A hook handler. Returning nothing means {@link Continue}. */
 export type HookHandlerFn<H extends HookName = HookName> = (
@@ -58,13 +58,41 @@ function errorText(err: unknown): string {
 function attachLinesPayload(input: DispatchArgs['invoke'], payload: string | undefined): void {
   const count = input.linesPayload;
   if (count === undefined) return;
-  const first = Array.isArray(input.args) ? input.args[0] : undefined;
-  if (typeof payload !== 'string' || typeof count !== 'number' || typeof first !== 'object' || first === null) {
+  if (typeof payload !== 'string' || typeof count !== 'number') {
     throw new DispatchError('E2010', 'an invoke announced a lines payload it did not carry');
   }
   const lines = count === 0 ? [] : payload.split('\n');
   if (lines.length !== count) throw new DispatchError('E2010', `a lines payload held ${lines.length} lines, not the ${count} announced`);
+  attachLines(input, lines);
+}
+
+function attachLines(input: DispatchArgs['invoke'], lines: string[]): void {
+  const first = Array.isArray(input.args) ? input.args[0] : undefined;
+  if (typeof first !== 'object' || first === null) throw new DispatchError('E2010', 'an invoke announced a lines payload it did not carry');
   (first as { lines?: string[] }).lines = lines;
+}
+
+/** Hands each call of a batch its share of the payload's lines, in order (see {@link INVOKE_BATCH}). */
+function attachBatchLines(calls: Array<DispatchArgs['invoke']>, payload: string | undefined): void {
+  const counts = calls.map((call) => call.linesPayload ?? 0);
+  const total = counts.reduce((sum, count) => sum + (typeof count === 'number' && count >= 0 ? count : NaN), 0);
+  if (!(total >= 0)) throw new DispatchError('E2010', 'a batch announced a lines count that is not a count');
+  const lines = total === 0 ? [] : typeof payload === 'string' ? payload.split('\n') : [];
+  if (lines.length !== total) throw new DispatchError('E2010', `a batch's lines payload held ${lines.length} lines, not the ${total} announced`);
+  let at = 0;
+  calls.forEach((call, index) => {
+    if (call.linesPayload === undefined) return;
+    const count = counts[index] as number;
+    attachLines(call, lines.slice(at, at + count));
+    at += count;
+  });
+}
+
+/** What a call threw, as it crosses back: the code of a capability error kept (e.g. E2004). */
+function wireErrorOf(err: unknown): WireError {
+  if (err instanceof DispatchError) return JSON.parse(err.message) as WireError;
+  const code = (err as { code?: unknown })?.code;
+  return { code: typeof code === 'string' && /^E\d{4}$/.test(code) ? code : 'E2006', message: errorText(err) };
 }
 
 function normaliseHookResult(value: HookResult | void): HookResult {
@@ -93,7 +121,7 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
         kind: definition.kind,
         methods: Object.keys(methods).filter((name) => typeof methods[name] === 'function'),
         hooks: Object.keys(hooks).filter((name) => typeof hooks[name] === 'function' && isHookName(name)),
-        features: [LINES_PAYLOAD],
+        features: [LINES_PAYLOAD, INVOKE_BATCH],
       } satisfies PluginDescription;
     },
     async activate(input) {
@@ -108,6 +136,10 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
       }
       return fn(...(Array.isArray(input.args) ? input.args : []), context());
     },
+    async invokeBatch() {
+      // Answered by `dispatch` itself (each call's outcome on its own); never reached.
+      throw new DispatchError('E2010', 'invokeBatch without its calls');
+    },
     async hook(input) {
       const fn = hooks[input.hook];
       if (typeof fn !== 'function') return { type: 'skip' } satisfies HookResult;
@@ -119,6 +151,23 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
     },
   };
 
+  /** Each call of a batch in turn; each answered on its own (see {@link INVOKE_BATCH}). */
+  async function runBatch(input: DispatchArgs['invokeBatch'], payload: string | undefined): Promise<string> {
+    const calls = Array.isArray(input?.calls) ? input.calls : null;
+    if (calls === null || !calls.every((call) => typeof call === 'object' && call !== null)) throw new DispatchError('E2010', 'invokeBatch without a list of calls');
+    attachBatchLines(calls, payload);
+    const outcomes: BatchOutcome[] = [];
+    for (const call of calls) {
+      try {
+        const value = await handlers.invoke(call);
+        outcomes.push({ ok: value === undefined ? null : value });
+      } catch (err) {
+        outcomes.push({ threw: wireErrorOf(err) });
+      }
+    }
+    return JSON.stringify(outcomes);
+  }
+
   return Object.freeze({
     __rimuru: 1 as const,
     definition,
@@ -128,14 +177,15 @@ export function definePlugin(definition: PluginDefinition): DefinedPlugin {
       let result: unknown;
       try {
         const input: unknown = argsJson ? JSON.parse(argsJson) : {};
+        if (method === 'invokeBatch') return await runBatch(input as DispatchArgs['invokeBatch'], payload);
         if (method === 'invoke') attachLinesPayload(input as DispatchArgs['invoke'], payload);
         result = await handler(input);
       } catch (err) {
         if (err instanceof DispatchError) throw err;
-        const code = (err as { code?: unknown })?.code;
+        const wire = wireErrorOf(err);
         // A capability error the plugin did not catch keeps its code (e.g. E2004), so the
         // host can tell a refused permission from a plugin bug.
-        throw new DispatchError(typeof code === 'string' && /^E\d{4}$/.test(code) ? code : 'E2006', errorText(err));
+        throw new DispatchError(wire.code, wire.message);
       }
       return JSON.stringify(result === undefined ? null : result);
     },

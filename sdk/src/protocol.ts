@@ -13,7 +13,7 @@ export const HOST_CALL_GLOBAL = '__rimuruHostCall';
 export const BUNDLE_GLOBAL = '__rimuru_bundle__';
 
 /** Host → plugin entry points handled by the SDK runtime inside the isolate. */
-export type DispatchMethod = 'describe' | 'activate' | 'invoke' | 'hook' | 'deactivate';
+export type DispatchMethod = 'describe' | 'activate' | 'invoke' | 'invokeBatch' | 'hook' | 'deactivate';
 
 /** What a bundle's default export looks like to the sandbox (built by `definePlugin`). */
 export interface PluginRuntime {
@@ -34,12 +34,25 @@ export interface PluginRuntime {
  */
 export const LINES_PAYLOAD = 'lines-payload';
 
+/**
+ * A feature a runtime names in `describe`: `invokeBatch` runs several invokes, one after the
+ * other, in one crossing, and answers each on its own ({@link BatchOutcome}: one call's throw
+ * does not fail the others). Their `lines` travel as one payload, each call's `linesPayload`
+ * lines in order. The ingest reads thousands of small transcripts; a crossing costs ~100 µs
+ * whatever it carries, so it sends what is waiting together.
+ */
+export const INVOKE_BATCH = 'invoke-batch';
+
+/** One call's answer in an `invokeBatch` reply: its result, or what it threw. */
+export type BatchOutcome = { ok: unknown } | { threw: WireError };
+
 /** Arguments of each dispatch method (before JSON encoding). */
 export interface DispatchArgs {
   describe: Record<string, never>;
   activate: { pluginName: string; pluginVersion: string; config: unknown };
   /** `linesPayload`: the first argument's `lines` are the payload, this many of them (see {@link LINES_PAYLOAD}). */
   invoke: { method: string; args: unknown[]; linesPayload?: number };
+  invokeBatch: { calls: Array<DispatchArgs['invoke']> };
   hook: { hook: string; payload: unknown };
   deactivate: Record<string, never>;
 }

@@ -27,7 +27,7 @@ describe('definePlugin dispatch', () => {
       hooks: { SessionStart: () => undefined },
     });
     const description = JSON.parse(await plugin.dispatch('describe', '{}'));
-    expect(description).toEqual({ kind: 'adapter', methods: ['discover', 'sources', 'parse'], hooks: ['SessionStart'], features: ['lines-payload'] });
+    expect(description).toEqual({ kind: 'adapter', methods: ['discover', 'sources', 'parse'], hooks: ['SessionStart'], features: ['lines-payload', 'invoke-batch'] });
   });
 
   it('hands lines sent as a payload to the method as its first argument\'s lines', async () => {
@@ -40,6 +40,41 @@ describe('definePlugin dispatch', () => {
     expect(JSON.parse(await call(0, ''))).toEqual({ lines: [], n: 1 });
     await expect(call(2, 'one line')).rejects.toThrow(/"code":"E2010"/);
     await expect(plugin.dispatch('invoke', JSON.stringify({ method: 'count', args: [{ n: 1 }], linesPayload: 1 }))).rejects.toThrow(/"code":"E2010"/);
+  });
+
+  it('runs a batch of invokes in order, each with its share of the lines, each answered on its own', async () => {
+    const seen: number[] = [];
+    const plugin = definePlugin({
+      kind: 'skill',
+      methods: {
+        count: (input: { lines?: string[]; n: number }) => (seen.push(input.n), { lines: input.lines, n: input.n }),
+        fail: () => {
+          throw Object.assign(new Error('denied'), { code: 'E2004' });
+        },
+      },
+    });
+    await plugin.dispatch('activate', activate);
+    const calls = [
+      { method: 'count', args: [{ n: 1 }], linesPayload: 2 },
+      { method: 'count', args: [{ n: 2 }], linesPayload: 0 },
+      { method: 'fail', args: [] },
+      { method: 'nope', args: [] },
+      { method: 'count', args: [{ n: 3 }] },
+      { method: 'count', args: [{ n: 4 }], linesPayload: 1 },
+    ];
+    const outcomes = JSON.parse(await plugin.dispatch('invokeBatch', JSON.stringify({ calls }), 'a\n{"b":1}\nc'));
+    expect(outcomes).toEqual([
+      { ok: { lines: ['a', '{"b":1}'], n: 1 } },
+      { ok: { lines: [], n: 2 } },
+      { threw: { code: 'E2004', message: 'Error: denied' } },
+      { threw: { code: 'E2010', message: expect.stringContaining('no method "nope"') } },
+      { ok: { n: 3 } },
+      { ok: { lines: ['c'], n: 4 } },
+    ]);
+    expect(seen).toEqual([1, 2, 3, 4]);
+    // Lines announced that the payload does not hold fail the whole batch, as one invoke's would.
+    await expect(plugin.dispatch('invokeBatch', JSON.stringify({ calls: calls.slice(0, 1) }), 'only one')).rejects.toThrow(/"code":"E2010"/);
+    await expect(plugin.dispatch('invokeBatch', JSON.stringify({ calls: 'no' }))).rejects.toThrow(/"code":"E2010"/);
   });
 
   it('passes arguments then the context to methods and returns JSON', async () => {

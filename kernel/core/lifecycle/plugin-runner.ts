@@ -97,7 +97,7 @@ export class PluginRunner {
    * starts the plugin at its first `invoke` (and then is the sandbox's); undefined when the
    * plugin does not run.
    */
-  get usable(): Pick<PluginSandbox, 'invoke' | 'limits' | 'disposed'> | undefined {
+  get usable(): Pick<PluginSandbox, 'invoke' | 'invokeBatch' | 'limits' | 'disposed'> | undefined {
     if (this.deferred === null) return this.live;
     const limits = this.limits();
     return {
@@ -109,6 +109,14 @@ export class PluginRunner {
         const sandbox = await this.running();
         if (sandbox === undefined) throw this.notStarted();
         return sandbox.invoke(method, args, options);
+      },
+      invokeBatch: async (calls) => {
+        const sandbox = await this.running();
+        if (sandbox === undefined) {
+          const error = this.notStarted();
+          return calls.map(() => ({ error }));
+        }
+        return sandbox.invokeBatch(calls);
       },
     };
   }

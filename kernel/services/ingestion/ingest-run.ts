@@ -17,7 +17,8 @@ import type { FileIdentity } from './source-files';
  */
 
 /** What the engine calls on an adapter's sandbox. */
-export type AdapterSandbox = Pick<PluginSandbox, 'invoke' | 'limits' | 'disposed'>;
+/** What the engine calls on an adapter's sandbox (`invokeBatch` where it has one: see `ParseBatches`). */
+export type AdapterSandbox = Pick<PluginSandbox, 'invoke' | 'limits' | 'disposed'> & Partial<Pick<PluginSandbox, 'invokeBatch'>>;
 
 /** One adapter plugin as the engine sees it. */
 export interface IngestAdapter {
@@ -88,6 +89,10 @@ export interface RunContext {
   progress: IngestProgress;
   options: IngestOptions;
   warningsBySource: Map<string, SourceWarnings>;
+  /** Bytes of sources read so far, committed or not (what `withHeapGrowthForIngest` watches). */
+  bytesScanned: number;
+  /** Awaited before each `parse`: the first call runs the engine's `beforeReading`. */
+  beforeParsing: () => Promise<void>;
 }
 
 /** Warnings of one source within one chunk, before they are added to the cursor and the summary. */

@@ -23,7 +23,7 @@ import { openSourceFile, unchangedSince } from './source-files';
 import { SourceReaders } from './source-readers';
 import { StatPrefetch } from './stat-prefetch';
 import { ByteBudget } from './byte-budget';
-import { withTightHeapGrowth } from './heap-growth';
+import { withHeapGrowthForIngest } from './heap-growth';
 import type { UsagePricer } from './usage-pricer';
 
 export type { AdapterSandbox, ChangeMeaning, IngestAdapter, IngestOptions, IngestRunSummary } from './ingest-run';
@@ -41,11 +41,17 @@ export interface IngestionEngineOptions {
   limits?: Partial<IngestLimits>;
   now?: () => number;
   /**
-   * Runs before a run reads anything (not at all when there is nothing to read): the kernel
-   * starts the plugins it left to start on first use, so that a hook plugin is not started by
-   * its first hook in the middle of a long ingest, queued behind its transactions.
+   * Runs before a run's first `parse` (not at all when nothing new is read): the kernel starts
+   * the plugins it left to start on first use, so that a hook plugin is not started by its
+   * first hook in the middle of a long ingest, queued behind its transactions.
    */
   beforeReading?: () => Promise<void>;
+}
+
+/** `work` run once, by whichever caller comes first; the others wait for the same run. */
+function once(work: (() => Promise<void>) | undefined): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= work?.() ?? Promise.resolve());
 }
 
 interface ListingIndexes {
@@ -235,6 +241,8 @@ export class IngestionEngine {
       progress: { sourcesTotal: 0, sourcesDone: 0, bytesTotal: 0, bytesDone: 0, recordsWritten: 0 },
       options,
       warningsBySource: new Map(),
+      bytesScanned: 0,
+      beforeParsing: once(this.options.beforeReading),
     };
     const { summary } = context;
     const everything = options.agentTypes === undefined && options.sourceIds === undefined;
@@ -269,11 +277,11 @@ export class IngestionEngine {
     options.onProgress?.({ ...context.progress });
 
     // Only a run with something to read needs prices (a synced catalog is picked up here).
-    if (runs.some((run) => run.sources.length > 0)) {
-      await this.options.beforeReading?.();
-      await this.options.pricer.prepare?.();
-    }
-    if (runs.some((run) => run.sources.length > 0)) await withTightHeapGrowth(() => Promise.all(runs.map((run) => this.ingestAdapter(run, context))));
+    if (runs.some((run) => run.sources.length > 0)) await this.options.pricer.prepare?.();
+    await withHeapGrowthForIngest(
+      () => context.bytesScanned,
+      () => Promise.all(runs.map((run) => this.ingestAdapter(run, context))),
+    );
 
     await this.committer.release().catch((error: unknown) => this.log.warn({ err: errorMessage(error) }, 'could not stop the ingest writer thread'));
     if (!this.aborted(options)) await this.afterRun(runs, context);

@@ -6,6 +6,7 @@ import type { ChunkCommitter, QueuedCommit } from './chunk-committer';
 import type { SourceChain } from './chunk-writer';
 import { emptyTally, tallyOf, type AdapterRun, type ChunkWarnings, type CursorPosition, type IngestOptions, type RunContext, type SourceBytes, type SourceOutcome } from './ingest-run';
 import { readJsonlChunk, ReadBuffers, type JsonlChunk } from './jsonl-chunks';
+import { ParseBatches } from './parse-batches';
 import type { LinesText } from '../../../sandbox/isolate';
 import type { IngestCursor } from './ingest-cursor-repository';
 import { openSourceFileSync, readWholeSync, sqliteSignature, tailFingerprintSync, tailStillMatchesSync, unchangedSince, type FileIdentity } from './source-files';
@@ -81,6 +82,7 @@ class SourcePass {
  */
 export class SourceReaders {
   private readonly buffers: ReadBuffers;
+  private readonly batches = new WeakMap<AdapterRun, ParseBatches>();
 
   constructor(
     private readonly committer: ChunkCommitter,
@@ -91,8 +93,15 @@ export class SourceReaders {
     this.buffers = new ReadBuffers(readBufferBytes);
   }
 
-  private async parse(run: AdapterRun, input: Record<string, unknown>, lines?: LinesText): Promise<CheckedParseOutput> {
-    const output = await run.sandbox.invoke('parse', [input], lines === undefined ? {} : { lines });
+  private async parse(run: AdapterRun, context: RunContext, input: Record<string, unknown>, lines?: LinesText): Promise<CheckedParseOutput> {
+    await context.beforeParsing();
+    let batches = this.batches.get(run);
+    if (batches === undefined) {
+      // Half a chunk: a batch's reply stays as far under the result limit as one chunk's does.
+      batches = new ParseBatches(run.sandbox, Math.floor(run.limits.chunkBytes / 2));
+      this.batches.set(run, batches);
+    }
+    const output = await batches.parse(input, lines);
     return checkParseOutput(run.adapter.plugin, run.adapter.agentType, output);
   }
 
@@ -185,6 +194,7 @@ export class SourceReaders {
     context: RunContext,
   ): Promise<PreparedChunk | null> {
     const chunk = readJsonlChunk(fd, offset, run.limits, source.lineContains, { size: identity.size, buffers: this.buffers });
+    context.bytesScanned += chunk.nextOffset - offset;
     if (chunk.nextOffset === offset && !first) return null;
     const warnings: ChunkWarnings = { counts: {}, samples: [] };
     if (chunk.hugeLines > 0) {
@@ -193,7 +203,7 @@ export class SourceReaders {
     }
     let output: CheckedParseOutput | null = null;
     if (chunk.lineCount > 0) {
-      output = await this.parse(run, { source, offset: chunk.firstLineOffset, state }, { text: chunk.text, count: chunk.lineCount });
+      output = await this.parse(run, context, { source, offset: chunk.firstLineOffset, state }, { text: chunk.text, count: chunk.lineCount });
       context.summary.chunks += 1;
     }
     const next: CursorPosition = {
@@ -235,7 +245,8 @@ export class SourceReaders {
         const release = await context.budget.take(identity.size);
         try {
           const text = readWholeSync(fd, identity.size).toString('utf8');
-          output = await this.parse(run, { source, text });
+          context.bytesScanned += identity.size;
+          output = await this.parse(run, context, { source, text });
         } finally {
           release();
         }
@@ -278,7 +289,7 @@ export class SourceReaders {
     const tally = ours === null ? emptyTally() : tallyOf(ours);
     for (let page = 0; page < run.limits.maxSqlitePages; page++) {
       if (this.aborted(context.options) || pass.stopped) break;
-      const output = await this.parse(run, { source, state });
+      const output = await this.parse(run, context, { source, state });
       context.summary.chunks += 1;
       // An adapter that pages keeps its position in its state; one whose state did not move is done.
       const done = sameState(output.state, state) || page === run.limits.maxSqlitePages - 1;

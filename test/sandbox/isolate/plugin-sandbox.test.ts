@@ -56,6 +56,20 @@ describe('PluginSandbox calls', () => {
     expect(await sandbox.invoke('lines', [{ x: 2 }], { lines: { text: '', count: 0 } })).toEqual({ lines: [], x: 2 });
   });
 
+  it('runs a batch as separate invokes on a runtime without invoke-batch, each settling on its own', async () => {
+    const sandbox = await start(`lines: (input) => ({ lines: input.lines, x: input.x }), boom: () => { throw new Error('boom') }`);
+    await sandbox.activate();
+    expect(sandbox.supports('invoke-batch')).toBe(false);
+    const settled = await sandbox.invokeBatch([
+      { method: 'lines', args: [{ x: 1 }], lines: { text: 'a\nb', count: 2 } },
+      { method: 'boom', args: [] },
+      { method: 'lines', args: [{ x: 2 }], lines: { text: '', count: 0 } },
+    ]);
+    expect(settled[0]).toEqual({ value: { lines: ['a', 'b'], x: 1 } });
+    expect((settled[1] as { error: SandboxError }).error).toMatchObject({ code: ErrorCodes.PLUGIN_THREW });
+    expect(settled[2]).toEqual({ value: { lines: [], x: 2 } });
+  });
+
   it('answers overlapping calls independently', async () => {
     let release: (value: string) => void = () => undefined;
     const slow = new Promise<string>((resolve) => (release = resolve));

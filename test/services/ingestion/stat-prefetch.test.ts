@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { statFacts } from '../../../sandbox/capabilities/fs-observations';
 import { PermissionGate } from '../../../sandbox/permissions';
-import { withTightHeapGrowth } from '../../../kernel/services/ingestion/heap-growth';
+import { LARGE_INGEST_BYTES, withHeapGrowthForIngest } from '../../../kernel/services/ingestion/heap-growth';
 import { unchangedSince } from '../../../kernel/services/ingestion/source-files';
 import { StatPrefetch } from '../../../kernel/services/ingestion/stat-prefetch';
 
@@ -69,16 +69,26 @@ describe('unchangedSince with prefetched stats', () => {
   });
 });
 
-describe('withTightHeapGrowth', () => {
-  it('tightens V8 heap growth while work runs, once for overlapping holders, and restores it after (also on failure)', async () => {
+describe('withHeapGrowthForIngest', () => {
+  it('tightens V8 heap growth once an ingest has read a lot, once for overlapping runs, and restores it after (also on failure)', async () => {
     const flags = setFlagsFromString as jest.Mock;
     flags.mockClear();
+    let read = 0;
     let release: () => void = () => undefined;
-    const long = withTightHeapGrowth(() => new Promise<void>((resolve) => (release = resolve)));
-    await expect(withTightHeapGrowth(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const small = withHeapGrowthForIngest(() => 1024, () => new Promise<void>((resolve) => setTimeout(resolve, 250)));
+    const large = withHeapGrowthForIngest(() => read, () => new Promise<void>((resolve) => (release = resolve)));
+    const failing = withHeapGrowthForIngest(() => LARGE_INGEST_BYTES, () => new Promise<void>((_, reject) => setTimeout(() => reject(new Error('boom')), 250)));
+    await small;
+    // The failing run read a lot: tightened; the small one never was.
     expect(flags.mock.calls).toEqual([['--heap-growing-percent=25']]);
-    release();
-    await long;
+    await expect(failing).rejects.toThrow('boom');
     expect(flags.mock.calls).toEqual([['--heap-growing-percent=25'], ['--heap-growing-percent=0']]);
+    read = LARGE_INGEST_BYTES;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(flags.mock.calls.at(-1)).toEqual(['--heap-growing-percent=25']);
+    release();
+    await large;
+    expect(flags.mock.calls.at(-1)).toEqual(['--heap-growing-percent=0']);
+    expect(flags).toHaveBeenCalledTimes(4);
   });
 });
