@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { z } from 'zod';
 import { badRequest, capabilityFailed, disposedDuring, resultTooLarge } from './capability-errors';
 import { clamp } from './capability-limits';
@@ -7,6 +7,14 @@ import { method, type Capability, type CapabilityContext } from './capability-me
 import { headersArg, timeoutArg } from './arg-schemas';
 
 const WS_SCHEMES = ['ws', 'wss'] as const;
+
+let webSocketClass: typeof WebSocket | undefined;
+
+/** `ws`, loaded at the first connection: most processes never open one, and loading it cost every start ~8 ms. */
+function loadWebSocket(): typeof WebSocket {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deferred on purpose
+  return (webSocketClass ??= require('ws') as typeof WebSocket);
+}
 const idArg = z.string().min(1).max(64);
 
 const connectArgs = z.strictObject({ url: z.string().min(1).max(8192), headers: headersArg.optional() });
@@ -48,7 +56,7 @@ export function createWsCapability({ plugin, gate, limits, signal }: CapabilityC
         if (connections.size >= limits.maxWsConnections) {
           throw resultTooLarge(plugin, 'ws.connect', `${limits.maxWsConnections} connections are already open; close one first`);
         }
-        const socket = new WebSocket(url, {
+        const socket = new (loadWebSocket())(url, {
           headers: args.headers,
           followRedirects: false,
           maxPayload: limits.maxWsMessageBytes,
@@ -95,7 +103,7 @@ export function createWsCapability({ plugin, gate, limits, signal }: CapabilityC
         if (Buffer.byteLength(args.data) > limits.maxWsMessageBytes) {
           throw resultTooLarge(plugin, 'ws.send', `the message is over the ${limits.maxWsMessageBytes}-byte limit`);
         }
-        if (conn.closed || conn.socket.readyState !== WebSocket.OPEN) throw capabilityFailed(plugin, 'ws.send', new Error('the connection is closed'));
+        if (conn.closed || conn.socket.readyState !== conn.socket.OPEN) throw capabilityFailed(plugin, 'ws.send', new Error('the connection is closed'));
         await new Promise<void>((resolve, reject) =>
           conn.socket.send(args.data, (error) => (error ? reject(capabilityFailed(plugin, 'ws.send', error)) : resolve())),
         );
