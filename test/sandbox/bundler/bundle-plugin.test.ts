@@ -46,7 +46,7 @@ describe('bundlePlugin', () => {
       config: {},
     });
     try {
-      expect(sandbox.description).toEqual({ kind: 'hook', methods: ['hello'], hooks: [], features: ['lines-payload'] });
+      expect(sandbox.description).toEqual({ kind: 'hook', methods: ['hello'], hooks: [], features: ['lines-payload', 'invoke-batch'] });
       await sandbox.activate();
       expect(await sandbox.invoke('hello', ['rimuru'])).toBe('HELLO RIMURU!');
     } finally {
