@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
@@ -53,16 +53,17 @@ export interface DiscoveryOptions {
 }
 
 async function sha256OfFile(file: string): Promise<string | null> {
-  const hash = createHash('sha256');
+  let bytes: Buffer;
   try {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    // Read whole: a bundle is tens of KB, and a stream's turns cost a boot of 23 plugins ~10 ms.
+    bytes = await fs.readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') {
       return null;
     }
     throw error;
   }
-  return hash.digest('hex');
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function isDirectory(entryPath: string, entry: Dirent): Promise<boolean> {

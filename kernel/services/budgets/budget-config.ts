@@ -63,16 +63,16 @@ export function machineTimeZone(): string {
  * Checks `budgets` and lists the limits it sets. An empty section sets none.
  * @throws ConfigError E4001 naming the key (`budgets.perAgent.codex.daly`) and what was expected.
  */
-export function resolveBudgets(raw: unknown, defaultTimeZone: string = machineTimeZone()): ResolvedBudgets {
+export function resolveBudgets(raw: unknown, defaultTimeZone?: string): ResolvedBudgets {
   const parsed = budgetsConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issues = describeIssues(parsed.error.issues, raw).map((issue) => ({ ...issue, path: issue.path === '' ? 'budgets' : `budgets.${issue.path}` }));
     throw new ConfigError(ErrorCodes.CONFIG_INVALID, formatIssueLines('config', issues));
   }
   const config = parsed.data;
-  let timeZone: string;
+  let timeZone: string | undefined;
   try {
-    timeZone = checkTimeZone(config.timeZone ?? defaultTimeZone);
+    timeZone = config.timeZone === undefined ? defaultTimeZone : checkTimeZone(config.timeZone);
   } catch (cause) {
     throw new ConfigError(ErrorCodes.CONFIG_INVALID, `budgets.timeZone: unknown time zone "${config.timeZone}": use an IANA name such as UTC or Europe/Paris`, { cause });
   }
@@ -88,5 +88,12 @@ export function resolveBudgets(raw: unknown, defaultTimeZone: string = machineTi
     }
   }
   if (config.perSession !== undefined) budgets.push({ name: 'session', limitUsd: config.perSession, period: 'session' });
-  return { budgets, thresholds: config.alertThresholds, timeZone };
+  if (timeZone !== undefined) return { budgets, thresholds: config.alertThresholds, timeZone };
+  // The machine's zone is looked up when first read: finding it loads the zone database, ~13 ms
+  // of every kernel boot, which the many boots without budgets never need.
+  let machine: string | undefined;
+  return Object.defineProperty({ budgets, thresholds: config.alertThresholds } as ResolvedBudgets, 'timeZone', {
+    get: () => (machine ??= machineTimeZone()),
+    enumerable: true,
+  });
 }

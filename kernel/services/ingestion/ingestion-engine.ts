@@ -167,10 +167,11 @@ export class IngestionEngine {
    * ~22,000 stats, side by side). Only the next run uses what it found.
    */
   prepare(): void {
-    this.prepared ??= AdapterListings.preload(this.options.database, this.log).then(({ rows, sourcePaths }) => ({
-      listings: AdapterListings.fromPreloaded(this.options.database, this.log, rows),
-      prefetch: StatPrefetch.start(sourcePaths),
-    }));
+    if (this.prepared !== undefined) return;
+    const preloaded = AdapterListings.preload(this.options.database, this.log);
+    // The worker boots while the listings are read.
+    const prefetch = StatPrefetch.start(preloaded.then(({ sourcePaths }) => sourcePaths));
+    this.prepared = preloaded.then(({ rows }) => ({ listings: AdapterListings.fromPreloaded(this.options.database, this.log, rows), prefetch }));
   }
 
   /** Remembers an adapter's listing (for targeted runs and {@link classifyChange}). */

@@ -50,21 +50,15 @@ export class StatPrefetch {
   private facts: BigInt64Array | null = null;
   readonly ready: Promise<void>;
 
-  private constructor(paths: readonly string[]) {
-    const unique: string[] = [];
-    for (const path of paths) {
-      // Keyed as the callers will ask: absolute, normalised (`PermissionGate.absolutePath`).
-      if (!isAbsolute(path)) continue;
-      const key = normalizedAbsolute(path);
-      if (this.index.has(key)) continue;
-      this.index.set(key, unique.length);
-      unique.push(key);
-    }
-    this.ready = unique.length === 0 ? Promise.resolve() : this.run(unique);
+  private constructor(paths: readonly string[] | Promise<readonly string[]>) {
+    this.ready = this.run(paths);
   }
 
-  /** Starts statting `paths` (absolute ones; others are left to {@link lookup}'s own stat). */
-  static start(paths: readonly string[]): StatPrefetch {
+  /**
+   * Starts statting `paths` (absolute ones; others are left to {@link lookup}'s own stat). The
+   * worker starts at once; given a promise, it boots while the paths are being worked out.
+   */
+  static start(paths: readonly string[] | Promise<readonly string[]>): StatPrefetch {
     return new StatPrefetch(paths);
   }
 
@@ -79,7 +73,20 @@ export class StatPrefetch {
     return { type: TYPES[type] as StatFacts['type'], ino: facts[at * 4 + 1] as bigint, size: facts[at * 4 + 2] as bigint, mtimeNs: facts[at * 4 + 3] as bigint };
   };
 
-  private run(paths: string[]): Promise<void> {
+  /** The paths to send, each once, keyed as the callers will ask: absolute, normalised (`PermissionGate.absolutePath`). */
+  private indexed(paths: readonly string[]): string[] {
+    const unique: string[] = [];
+    for (const path of paths) {
+      if (!isAbsolute(path)) continue;
+      const key = normalizedAbsolute(path);
+      if (this.index.has(key)) continue;
+      this.index.set(key, unique.length);
+      unique.push(key);
+    }
+    return unique;
+  }
+
+  private run(paths: readonly string[] | Promise<readonly string[]>): Promise<void> {
     return new Promise<void>((settle) => {
       let worker: Worker;
       try {
@@ -89,8 +96,9 @@ export class StatPrefetch {
         return;
       }
       worker.unref();
+      let sent: string[] = [];
       const done = (facts: BigInt64Array | null): void => {
-        if (facts !== null && facts.length === paths.length * 4) this.facts = facts;
+        if (facts !== null && facts.length === sent.length * 4) this.facts = facts;
         settle();
         void worker.terminate();
       };
@@ -98,7 +106,14 @@ export class StatPrefetch {
       worker.once('message', (facts: unknown) => done(Object.prototype.toString.call(facts) === '[object BigInt64Array]' ? (facts as BigInt64Array) : null));
       worker.once('error', () => done(null));
       worker.once('exit', () => done(null));
-      worker.postMessage(paths);
+      Promise.resolve(paths).then(
+        (list) => {
+          sent = this.indexed(list);
+          if (sent.length === 0) done(null);
+          else worker.postMessage(sent);
+        },
+        () => done(null),
+      );
     });
   }
 }
