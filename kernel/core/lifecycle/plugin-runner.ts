@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { createCapabilityHost, type CapabilityHost, type DataSource } from '../../../sandbox/capabilities';
 import { PluginSandbox, resolveLimits, type SandboxLimits } from '../../../sandbox/isolate';
-import { Continue, isHookName, type HookName } from '../../../sdk/src/hooks';
+import { Continue, isHookName, type HookName, type HookResult } from '../../../sdk/src/hooks';
 import type { PluginLimits, PluginPermissions } from '../../../sdk/src/manifest';
 import type { KvStore } from '../../services/kv';
 import type { PluginScope } from '../container';
@@ -133,21 +133,12 @@ export class PluginRunner {
     for (const contribution of this.record.manifest?.rimuru.contributes?.hooks ?? []) {
       if (!isHookName(contribution.hook)) continue;
       const hook: HookName = contribution.hook;
-      this.unregisterHooks.push(
-        this.deps.hookBus.register({
-          id: `${this.record.name}:${hook}`,
-          owner: this.record.name,
-          hook,
-          priority: contribution.priority ?? DEFAULT_HOOK_PRIORITY,
-          timeoutMs: contribution.timeoutMs,
-          handle: async (payload: unknown) => {
-            const sandbox = await this.running();
-            // Not running, or no handler in its bundle: as if it had registered none.
-            if (sandbox === undefined || !sandbox.description.hooks.includes(hook)) return Continue();
-            return sandbox.runHook(hook, payload);
-          },
-        }),
-      );
+      this.wireHook(contribution, hook, async (payload) => {
+        const sandbox = await this.running();
+        // Not running, or no handler in its bundle: as if it had registered none.
+        if (sandbox === undefined || !sandbox.description.hooks.includes(hook)) return Continue();
+        return sandbox.runHook(hook, payload);
+      });
     }
   }
 
@@ -295,17 +286,22 @@ export class PluginRunner {
         continue;
       }
       const hook: HookName = contribution.hook;
-      this.unregisterHooks.push(
-        this.deps.hookBus.register({
-          id: `${this.record.name}:${hook}`,
-          owner: this.record.name,
-          hook,
-          priority: contribution.priority ?? DEFAULT_HOOK_PRIORITY,
-          timeoutMs: contribution.timeoutMs,
-          handle: (payload: unknown) => sandbox.runHook(hook, payload),
-        }),
-      );
+      this.wireHook(contribution, hook, (payload) => sandbox.runHook(hook, payload));
     }
+  }
+
+  /** Registers `handle` for a hook the manifest declares, with its priority and timeout. */
+  private wireHook(contribution: { priority?: number; timeoutMs?: number }, hook: HookName, handle: (payload: unknown) => Promise<HookResult>): void {
+    this.unregisterHooks.push(
+      this.deps.hookBus.register({
+        id: `${this.record.name}:${hook}`,
+        owner: this.record.name,
+        hook,
+        priority: contribution.priority ?? DEFAULT_HOOK_PRIORITY,
+        timeoutMs: contribution.timeoutMs,
+        handle,
+      }),
+    );
   }
 
   private unwireHooks(): void {

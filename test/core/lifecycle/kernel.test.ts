@@ -47,7 +47,7 @@ function configFor(overrides: RimuruConfig = {}): ResolvedConfig {
   );
 }
 
-async function boot(overrides: RimuruConfig = {}): Promise<Kernel> {
+async function boot(overrides: RimuruConfig = {}, options: Pick<Parameters<typeof Kernel.boot>[0], 'startOnly' | 'startOnUse'> = {}): Promise<Kernel> {
   const capture = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
   kernel = await Kernel.boot({
     config: configFor(overrides),
@@ -55,6 +55,7 @@ async function boot(overrides: RimuruConfig = {}): Promise<Kernel> {
     builtinPluginDir: pluginsDir,
     env: {},
     homeDir: tmp,
+    ...options,
   });
   return kernel;
 }
@@ -161,15 +162,7 @@ describe('Kernel', () => {
     await writeSdkPlugin(pluginsDir, { name: 'base', source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'dependent', dependencies: { base: '^1.0.0' }, source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'loner', source: GOOD });
-    const capture = new Writable({ write(_chunk, _enc, done) { done(); } });
-    kernel = await Kernel.boot({
-      config: configFor(),
-      logger: createLogger({ level: 'warn', pretty: false, destination: capture }),
-      builtinPluginDir: pluginsDir,
-      env: {},
-      homeDir: tmp,
-      startOnly: (record) => record.name === 'dependent',
-    });
+    kernel = await boot({}, { startOnly: (record) => record.name === 'dependent' });
     expect(kernel.registry.get('dependent')?.state).toBe('running');
     expect(kernel.registry.get('base')?.state).toBe('running');
     expect(kernel.registry.get('loner')?.state).toBe('enabled');
@@ -186,15 +179,7 @@ describe('Kernel', () => {
     await writeSdkPlugin(pluginsDir, { name: 'on-session', contributes: hookOn('SessionStart'), source: counting });
     await writeSdkPlugin(pluginsDir, { name: 'on-ready', contributes: hookOn('KernelReady'), source: GOOD });
     await writeSdkPlugin(pluginsDir, { name: 'called', source: GOOD });
-    const capture = new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } });
-    kernel = await Kernel.boot({
-      config: configFor(),
-      logger: createLogger({ level: 'debug', pretty: false, destination: capture }),
-      builtinPluginDir: pluginsDir,
-      env: {},
-      homeDir: tmp,
-      startOnUse: true,
-    });
+    kernel = await boot({}, { startOnUse: true });
     // KernelReady was emitted at the end of the boot: its handler's plugin started for it.
     expect(kernel.registry.get('on-ready')?.state).toBe('running');
     expect(kernel.registry.get('on-session')?.state).toBe('enabled');

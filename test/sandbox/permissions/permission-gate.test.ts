@@ -129,27 +129,7 @@ describe('PermissionGate — paths', () => {
     await fsp.symlink(outside, path.join(root, 'sub'));
     await denial(g.openFile('fs.read', real, fsConstants.O_RDONLY));
   });
-});
 
-describe('PermissionGate — checkPathSync, with folders remembered', () => {
-  let base: string;
-  let root: string;
-  let outside: string;
-
-  beforeEach(async () => {
-    base = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'rimuru-gate-sync-')));
-    root = path.join(base, 'root');
-    outside = path.join(base, 'outside');
-    await fsp.mkdir(path.join(root, 'sub'), { recursive: true });
-    await fsp.mkdir(outside);
-    await fsp.writeFile(path.join(root, 'sub', 'a.txt'), 'inside');
-    await fsp.writeFile(path.join(outside, 'secret.txt'), 'secret');
-  });
-  afterEach(async () => {
-    await fsp.rm(base, { recursive: true, force: true });
-  });
-
-  const gate = () => new PermissionGate({ plugin: 'test-plugin', permissions: { 'fs.read': [root] }, env: {}, homeDir: '/nonexistent-home' });
   const deniedSync = (work: () => unknown): PermissionDeniedError => {
     try {
       work();
@@ -160,8 +140,8 @@ describe('PermissionGate — checkPathSync, with folders remembered', () => {
     throw new Error('expected a PermissionDeniedError');
   };
 
-  it('answers as checkPath does: files, a missing file, a link to inside, a link out, a folder link out', async () => {
-    const g = gate();
+  it('checkPathSync (remembering folders\' real paths) answers as checkPath does: files, a missing file, a link to inside, a link out, a folder link out', async () => {
+    const g = gate({ 'fs.read': [root] });
     await fsp.symlink(path.join(root, 'sub', 'a.txt'), path.join(root, 'sub', 'link-in.txt'));
     await fsp.symlink(path.join(outside, 'secret.txt'), path.join(root, 'sub', 'link-out.txt'));
     await fsp.symlink(outside, path.join(root, 'out-dir'));
@@ -172,8 +152,8 @@ describe('PermissionGate — checkPathSync, with folders remembered', () => {
     deniedSync(() => g.checkPathSync('fs.read', path.join(root, 'out-dir', 'secret.txt')));
   });
 
-  it('a remembered folder swapped for a link out: the check still passes, the open is refused', async () => {
-    const g = gate();
+  it('checkPathSync: a remembered folder swapped for a link out: the check still passes, the open is refused', async () => {
+    const g = gate({ 'fs.read': [root] });
     const file = path.join(root, 'sub', 'a.txt');
     expect(g.checkPathSync('fs.read', file)).toBe(file);
     await fsp.rename(path.join(root, 'sub'), path.join(root, 'old-sub'));
@@ -182,7 +162,7 @@ describe('PermissionGate — checkPathSync, with folders remembered', () => {
     const real = g.checkPathSync('fs.read', file);
     deniedSync(() => g.openFileSync('fs.read', real, fsConstants.O_RDONLY));
     // A new gate (the next run) sees the link at once.
-    deniedSync(() => gate().checkPathSync('fs.read', file));
+    deniedSync(() => gate({ 'fs.read': [root] }).checkPathSync('fs.read', file));
   });
 });
 
