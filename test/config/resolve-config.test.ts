@@ -24,7 +24,7 @@ describe('resolveConfig', () => {
       sandbox: { defaults: { ...CONFIG_DEFAULTS.sandbox.defaults }, restart: { ...CONFIG_DEFAULTS.sandbox.restart } },
       hooks: { defaultTimeoutMs: 5000, routes: [], delivery: { ...CONFIG_DEFAULTS.hooks.delivery } },
       agents: {},
-      ingest: { rescanIntervalSecs: 30, writerThread: false },
+      ingest: { rescanIntervalSecs: 30, writerThread: true },
       budgets: {},
       server: { enabled: false, port: 3030, host: '127.0.0.1' },
       metrics: { enabled: true, intervalSecs: 60, retentionDays: 30 },

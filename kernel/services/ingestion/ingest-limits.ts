@@ -27,12 +27,18 @@ export interface IngestLimits {
   sourcesInFlight: number;
   /** Bytes of source data one run holds read and not yet parsed, over all its sources. */
   bytesInFlight: number;
-  /** The longest a parsed chunk waits for more to share its transaction (fewer than `chunkLines` lines queued). */
+  /**
+   * The longest a parsed chunk waits for more to share its transaction (fewer than `chunkLines`
+   * lines queued). Short, so that a run's first writes start while it is still reading: with
+   * the writer thread they overlap (an ingest of 10 MB appended to 1,950 transcripts: 1.80 →
+   * 1.65 s at 100 ms instead of 1 s); a long run commits by `chunkLines` anyway.
+   */
   commitDelayMs: number;
   /**
    * On SQLite, a transaction of at least this many records is written from a worker thread
-   * (`Infinity`: never). Off by default (`ingest.writerThread` turns it on): on two cores it
-   * took 5% off a cold ingest of 250 MB (3.80 -> 3.59 s) for 150 MB more peak memory.
+   * (`Infinity`: never; `ingest.writerThread`, on by default, sets it). On two cores it takes
+   * ~5–8% off a cold ingest of 1 GB and an ingest of 10 MB appended (see the README's ingest
+   * bench) for ~60–80 MB more peak memory (the worker's heap and its own page cache).
    */
   writerThreadRecords: number;
 }
@@ -49,7 +55,7 @@ export const DEFAULT_INGEST_LIMITS: Readonly<IngestLimits> = Object.freeze({
   maxSqlitePages: 1_000,
   sourcesInFlight: 16,
   bytesInFlight: 32 * MiB,
-  commitDelayMs: 1_000,
+  commitDelayMs: 100,
   writerThreadRecords: Infinity,
 });
 
