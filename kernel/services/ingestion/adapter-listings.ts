@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { firstChanged, type FsObservation } from '../../../sandbox/capabilities/fs-observations';
+import { firstChanged, type FsObservation, type StatFactsOf } from '../../../sandbox/capabilities/fs-observations';
 import { errorMessage } from '../../core/errors';
 import type { Database } from '../storage/database';
 import type { IngestAdapter } from './ingest-run';
@@ -18,6 +18,13 @@ export interface StoredListing {
   fingerprint: string;
   discover: KeptAnswer | null;
   sources: KeptAnswer | null;
+}
+
+/** Stats taken on another thread (`StatPrefetch`): which paths it has, and their answers once ready. */
+export interface PrefetchedStats {
+  has(path: string): boolean;
+  ready: Promise<void>;
+  lookup: StatFactsOf;
 }
 
 function parseKept(text: unknown): KeptAnswer | null {
@@ -55,19 +62,25 @@ export class AdapterListings {
   constructor(
     private readonly database: Database,
     private readonly log: Logger,
+    private readonly prefetch?: PrefetchedStats,
   ) {}
 
   /**
    * Reads every plugin's kept listing at once (a run's `call`s then need no query) and names
-   * the sources they listed, whose stats the run will want (see `StatPrefetch`).
+   * the paths whose stats the run will want (see `StatPrefetch`): the sources they list, and
+   * what each kept answer observed.
    */
-  static async preload(database: Database, log: Logger): Promise<{ rows: Map<string, StoredListing>; sourcePaths: string[] }> {
+  static async preload(database: Database, log: Logger): Promise<{ rows: Map<string, StoredListing>; sourcePaths: string[]; observedPaths: string[][] }> {
     const rows = new Map<string, StoredListing>();
     const sourcePaths: string[] = [];
+    const observedPaths: string[][] = [];
     try {
       for (const row of (await database.knex(TABLE).select('plugin', 'fingerprint', 'discovery', 'sources')) as Array<Record<string, unknown>>) {
         const listing = storedListing(row);
         rows.set(String(row.plugin), listing);
+        for (const kept of [listing.discover, listing.sources]) {
+          if (kept !== null) observedPaths.push(kept.observations.map((observation) => observation.path));
+        }
         const sources = listing.sources?.value;
         if (!Array.isArray(sources)) continue;
         for (const source of sources as unknown[]) {
@@ -78,12 +91,15 @@ export class AdapterListings {
     } catch (error) {
       log.debug({ err: errorMessage(error) }, 'could not read the kept listings ahead of the ingest');
     }
-    return { rows, sourcePaths };
+    return { rows, sourcePaths, observedPaths };
   }
 
-  /** An instance answering from `rows` (see {@link preload}). */
-  static fromPreloaded(database: Database, log: Logger, rows: ReadonlyMap<string, StoredListing>): AdapterListings {
-    const listings = new AdapterListings(database, log);
+  /**
+   * An instance answering from `rows` (see {@link preload}). Observations `prefetch` was given
+   * are checked against its stats once it is ready; this thread stats the others meanwhile.
+   */
+  static fromPreloaded(database: Database, log: Logger, rows: ReadonlyMap<string, StoredListing>, prefetch?: PrefetchedStats): AdapterListings {
+    const listings = new AdapterListings(database, log, prefetch);
     for (const [plugin, row] of rows) listings.loaded.set(plugin, Promise.resolve(row));
     listings.preloaded = true;
     return listings;
@@ -98,7 +114,7 @@ export class AdapterListings {
     const usable = stored?.fingerprint === fingerprint ? stored : null;
     const kept = usable?.[which] ?? null;
     if (kept !== null) {
-      const changed = firstChanged(kept.observations);
+      const changed = await this.firstChanged(kept.observations);
       if (changed === null) {
         this.log.trace({ plugin: adapter.plugin, call: which, observations: kept.observations.length }, 'adapter answer unchanged since it was kept');
         return kept.value;
@@ -115,6 +131,18 @@ export class AdapterListings {
     if ('notKept' in answer) this.log.debug({ plugin: adapter.plugin, call: which, why: answer.notKept }, 'adapter answer not kept');
     this.fresh.set(adapter.plugin, next);
     return answer.value;
+  }
+
+  private async firstChanged(observations: readonly FsObservation[]): Promise<FsObservation | null> {
+    const prefetch = this.prefetch;
+    if (prefetch === undefined) return firstChanged(observations);
+    const ours = firstChanged(observations.filter((observation) => !prefetch.has(observation.path)));
+    if (ours !== null) return ours;
+    await prefetch.ready;
+    return firstChanged(
+      observations.filter((observation) => prefetch.has(observation.path)),
+      prefetch.lookup,
+    );
   }
 
   /**

@@ -203,6 +203,13 @@ function cursorOf(row: CursorRow, input: IngestCursorInput): IngestCursor {
  * machines on one PostgreSQL store) go through {@link compareAndSet}, so a slower writer never
  * moves a cursor back.
  */
+/** Where a source stood at its cursor: enough to tell with a stat that it has not changed. */
+export interface SourceIdentity {
+  inode: string | null;
+  size: number;
+  mtimeMs: number;
+}
+
 export class IngestCursorRepository extends TableRepository<IngestCursor> implements Repository<IngestCursor, string, IngestCursorInput> {
   constructor(target: QueryTarget, options: RepositoryOptions = {}) {
     super(target, TABLE, toCursor, options);
@@ -226,15 +233,24 @@ export class IngestCursorRepository extends TableRepository<IngestCursor> implem
    * states and fingerprints: enough to tell the unchanged sources of a warm run apart with a
    * stat each, before reading the full cursors of the few that changed.
    */
-  async identitiesByPlugin(plugin: string): Promise<Map<string, { inode: string | null; size: number; mtimeMs: number }>> {
-    const rows = await storageCall(`listing the ingest cursors of ${plugin}`, () =>
-      this.knex(TABLE).select('source_id', 'inode', 'size', 'mtime_ms').where({ plugin }),
-    );
-    const identities = new Map<string, { inode: string | null; size: number; mtimeMs: number }>();
+  async identitiesByPlugin(plugin: string): Promise<Map<string, SourceIdentity>> {
+    return (await this.identities(plugin)).get(plugin) ?? new Map();
+  }
+
+  /** {@link identitiesByPlugin} for every plugin at once (or one), by plugin. */
+  async identities(plugin?: string): Promise<Map<string, Map<string, SourceIdentity>>> {
+    const rows = await storageCall(`listing the ingest cursors${plugin === undefined ? '' : ` of ${plugin}`}`, () => {
+      const query = this.knex(TABLE).select('plugin', 'source_id', 'inode', 'size', 'mtime_ms');
+      return plugin === undefined ? query : query.where({ plugin });
+    });
+    const byPlugin = new Map<string, Map<string, SourceIdentity>>();
     for (const row of rows as Array<Record<string, unknown>>) {
+      const owner = String(row.plugin);
+      let identities = byPlugin.get(owner);
+      if (identities === undefined) byPlugin.set(owner, (identities = new Map()));
       identities.set(String(row.source_id), { inode: stringOrNull(row.inode), size: numberOf(row.size), mtimeMs: numberOf(row.mtime_ms) });
     }
-    return identities;
+    return byPlugin;
   }
 
   /** The cursors of these sources (those that have one). */

@@ -62,6 +62,11 @@ export class StatPrefetch {
     return new StatPrefetch(paths);
   }
 
+  /** True when `path` (absolute, normalised) was given to the worker. */
+  has(path: string): boolean {
+    return this.index.has(path);
+  }
+
   /** What a stat of `path` says (see {@link StatFactsOf}); from the prefetched stats once {@link ready}. */
   readonly lookup: StatFactsOf = (path) => {
     const at = this.facts === null ? undefined : this.index.get(path);

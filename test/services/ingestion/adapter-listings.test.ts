@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
 import { AdapterListings } from '../../../kernel/services/ingestion/adapter-listings';
+import { StatPrefetch } from '../../../kernel/services/ingestion/stat-prefetch';
 import type { IngestAdapter } from '../../../kernel/services/ingestion';
 import type { Database } from '../../../kernel/services/storage';
 import { FsObservationRecorder } from '../../../sandbox/capabilities/fs-observations';
@@ -93,6 +94,36 @@ describeBackends('AdapterListings', (backend) => {
     // A moved fingerprint makes the stored row stand for nothing: both are asked and written.
     expect(await run(adapter('f2'), { discover: { v: 3 }, sources: ['s3'] })).toEqual(['discover', 'sources']);
     expect(JSON.parse(String((await db.knex('ingest_listings').first())?.sources))).toMatchObject({ value: ['s3'] });
+  });
+
+  it('preloaded with stats taken on a worker: a change they saw, or one this thread sees, means asking again', async () => {
+    const ask = async (listings: AdapterListings, answer: unknown): Promise<{ value: unknown; asked: boolean }> => {
+      let asked = false;
+      const value = await listings.call(adapter(), 'sources', async () => {
+        asked = true;
+        return answer;
+      });
+      await listings.save(Date.now());
+      return { value, asked };
+    };
+    const preloaded = async (onWorker: boolean): Promise<AdapterListings> => {
+      const { rows, observedPaths } = await AdapterListings.preload(db, log);
+      expect(observedPaths).toEqual([[dir]]);
+      return AdapterListings.fromPreloaded(db, log, rows, StatPrefetch.start(onWorker ? observedPaths.flat() : []));
+    };
+    await listOnce(adapter(), ['first']);
+    expect(await ask(await preloaded(true), ['second'])).toEqual({ value: ['first'], asked: false });
+    expect(await ask(await preloaded(false), ['second'])).toEqual({ value: ['first'], asked: false });
+    // The folder gains a file: seen by the worker's stat…
+    writeFileSync(path.join(dir, 'b.jsonl'), '');
+    expect(await ask(await preloaded(true), ['third'])).toEqual({ value: ['third'], asked: true });
+    // …and by this thread's, for a path the worker was not given.
+    writeFileSync(path.join(dir, 'c.jsonl'), '');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(dir, hourAgo, hourAgo);
+    await listOnce(adapter(), ['fourth']);
+    utimesSync(dir, new Date(), new Date());
+    expect(await ask(await preloaded(false), ['fifth'])).toEqual({ value: ['fifth'], asked: true });
   });
 
   it('asks again when the fingerprint (bundle, config, roots, variables) moved', async () => {
