@@ -100,10 +100,13 @@ export class PluginRunner {
   get usable(): Pick<PluginSandbox, 'invoke' | 'invokeBatch' | 'limits' | 'disposed'> | undefined {
     if (this.deferred === null) return this.live;
     const limits = this.limits();
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read live by the getter below
+    const runner = this;
     return {
       limits,
+      // Once started, as the sandbox is: an ingest holding the stand-in stops using a plugin that died.
       get disposed() {
-        return false;
+        return runner.deferred === null && runner.live === undefined;
       },
       invoke: async (method, args, options) => {
         const sandbox = await this.running();

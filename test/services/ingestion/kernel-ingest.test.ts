@@ -81,7 +81,10 @@ describe('Kernel.ingest', () => {
     expect((await k.ingest()).errors.map((e) => e.sourceId)).toEqual([broken]);
   });
 
-  it('keeps reading the other adapters when one breaks its CPU limit, and reports it as not running afterwards', async () => {
+  it.each([
+    ['booted with every plugin started', false],
+    ['booted as a report (plugins start on first use)', true],
+  ])('keeps reading the other adapters when one breaks its CPU limit, and reports it as not running afterwards (%s)', async (_how, asReport) => {
     const otherHome = path.join(world.dir, 'other-agent');
     const otherCorpus = writeTestAgentCorpus(otherHome, { seed: 7, sessions: 2, eventsPerSession: 10, sqliteRows: 5 });
     await installTestAdapter(world.pluginsDir, { name: '@rimuru-fixture/adapter-other-agent', agentType: 'other-agent' });
@@ -94,11 +97,14 @@ describe('Kernel.ingest', () => {
         agents: { 'other-agent': { paths: [otherHome] } },
         sandbox: { restart: { maxRestarts: 0 } },
       },
+      asReport,
     });
     const summary = await k.ingest();
     const spun = summary.errors.filter((e) => e.plugin === ADAPTER);
     expect(spun.length).toBeGreaterThan(0);
     expect(spun[0]?.code).toBe(ErrorCodes.SANDBOX_CPU_TIMEOUT);
+    // The sources read beside the spinning one fail as the sandbox is torn down; none is half-written.
+    for (const error of spun.slice(1)) expect(error.code).toBe(ErrorCodes.SANDBOX_DISPOSED);
     expect(comparable(await storedTotals(storeOf(k), { agents: ['other-agent'] }))).toEqual(comparable(otherCorpus.totals));
 
     const again = await k.ingest();
