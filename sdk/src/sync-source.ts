@@ -6,7 +6,7 @@
  */
 import type { PluginContext } from './capabilities';
 import { CapabilityError } from './capability-clients';
-import { SyncSkipped, SyncSourceError, type ModelInfo, type RejectedModel, type SyncModels } from './kinds/sync';
+import { SyncSkipped, SyncSourceError, type ModelInfo, type ModelPrices, type RejectedModel, type SyncModels } from './kinds/sync';
 
 /** What the host hands every sync plugin in `ctx.config` (from `sync.providers.<name>` and `sync.*`). */
 export interface SyncSettings {
@@ -161,6 +161,26 @@ export function unexpectedShape(source: string, what: string): never {
 /** A token count a source reports (context window, output limit): a positive safe integer, else `undefined`. */
 export function positiveCount(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+/** What a source said of a model besides its id; each field only where it said something. */
+export interface ModelDetails {
+  displayName?: string;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  prices?: ModelPrices;
+  capabilities?: string[];
+}
+
+/** A model entry: `provider`, `model` and the details a source gave (a display name cut to 200 characters, no empty capability list). */
+export function modelInfo(provider: string, model: string, details: ModelDetails = {}): ModelInfo {
+  const info: ModelInfo = { provider, model };
+  if (details.prices !== undefined) info.prices = details.prices;
+  if (details.displayName !== undefined) info.displayName = details.displayName.slice(0, 200);
+  if (details.contextWindow !== undefined) info.contextWindow = details.contextWindow;
+  if (details.maxOutputTokens !== undefined) info.maxOutputTokens = details.maxOutputTokens;
+  if (details.capabilities !== undefined && details.capabilities.length > 0) info.capabilities = details.capabilities;
+  return info;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   fetchAllPages,
   fetchSourceJson,
   isJsonObject,
+  modelInfo,
   nonEmptyString,
   positiveCount,
   readModels,
@@ -24,17 +25,12 @@ function readModel(raw: unknown): ModelInfo | RejectedModel {
   if (!isJsonObject(raw)) return { model: '(unnamed)', reason: 'the entry is not an object' };
   const id = nonEmptyString(raw.id);
   if (id === undefined || id.length > 200) return { model: String(raw.id ?? '(unnamed)').slice(0, 200), reason: 'id is missing or longer than 200 characters' };
-  const displayName = nonEmptyString(raw.display_name);
   // Newer API versions add the limits; older ones leave the price lists to say.
-  const contextWindow = positiveCount(raw.max_input_tokens);
-  const maxOutputTokens = positiveCount(raw.max_tokens);
-  return {
-    provider: SOURCE,
-    model: id,
-    ...(displayName === undefined ? {} : { displayName: displayName.slice(0, 200) }),
-    ...(contextWindow === undefined ? {} : { contextWindow }),
-    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-  };
+  return modelInfo(SOURCE, id, {
+    displayName: nonEmptyString(raw.display_name),
+    contextWindow: positiveCount(raw.max_input_tokens),
+    maxOutputTokens: positiveCount(raw.max_tokens),
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   fetchAllPages,
   fetchSourceJson,
   isJsonObject,
+  modelInfo,
   nonEmptyString,
   positiveCount,
   readModels,
@@ -24,16 +25,11 @@ function readModel(raw: unknown): ModelInfo | RejectedModel {
   if (!isJsonObject(raw)) return { model: '(unnamed)', reason: 'the entry is not an object' };
   const id = nonEmptyString(raw.name)?.replace(/^models\//, '');
   if (id === undefined || id === '' || id.length > 200) return { model: String(raw.name ?? '(unnamed)').slice(0, 200), reason: 'name is missing or not models/<id>' };
-  const displayName = nonEmptyString(raw.displayName);
-  const contextWindow = positiveCount(raw.inputTokenLimit);
-  const maxOutputTokens = positiveCount(raw.outputTokenLimit);
-  return {
-    provider: PROVIDER,
-    model: id,
-    ...(displayName === undefined ? {} : { displayName: displayName.slice(0, 200) }),
-    ...(contextWindow === undefined ? {} : { contextWindow }),
-    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-  };
+  return modelInfo(PROVIDER, id, {
+    displayName: nonEmptyString(raw.displayName),
+    contextWindow: positiveCount(raw.inputTokenLimit),
+    maxOutputTokens: positiveCount(raw.outputTokenLimit),
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   defineSync,
   fetchSourceJson,
   isJsonObject,
+  modelInfo,
   positiveCount,
   syncSettings,
   unexpectedShape,
@@ -46,16 +47,12 @@ function readEntry(model: string, raw: unknown): ModelInfo | RejectedModel | nul
     .filter((key) => key.startsWith('supports_') && raw[key] === true)
     .map((key) => key.slice('supports_'.length))
     .sort();
-  const contextWindow = positiveCount(raw.max_input_tokens);
-  const maxOutputTokens = positiveCount(raw.max_output_tokens);
-  return {
-    provider,
-    model,
+  return modelInfo(provider, model, {
     prices,
-    ...(contextWindow === undefined ? {} : { contextWindow }),
-    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-    ...(capabilities.length === 0 ? {} : { capabilities }),
-  };
+    contextWindow: positiveCount(raw.max_input_tokens),
+    maxOutputTokens: positiveCount(raw.max_output_tokens),
+    capabilities,
+  });
 }
 
 /**

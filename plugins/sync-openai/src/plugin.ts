@@ -1,4 +1,4 @@
-import { defineSync, fetchSourceJson, isJsonObject, nonEmptyString, readModels, requireApiKey, syncSettings, unexpectedShape, type ModelInfo, type PluginContext, type RejectedModel } from '@rimuru/sdk';
+import { defineSync, fetchSourceJson, isJsonObject, modelInfo, nonEmptyString, readModels, requireApiKey, syncSettings, unexpectedShape, type ModelInfo, type PluginContext, type RejectedModel } from '@rimuru/sdk';
 
 const SOURCE = 'openai';
 const DEFAULT_BASE_URL = 'https://api.openai.com';
@@ -25,7 +25,7 @@ export default defineSync({
     return readModels(body.data, (raw): ModelInfo | RejectedModel => {
       const id = isJsonObject(raw) ? nonEmptyString(raw.id) : undefined;
       if (id === undefined || id.length > 200) return { model: String((isJsonObject(raw) && raw.id) || '(unnamed)').slice(0, 200), reason: 'id is missing or longer than 200 characters' };
-      return { provider: SOURCE, model: id };
+      return modelInfo(SOURCE, id);
     });
   },
 });

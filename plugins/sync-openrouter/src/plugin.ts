@@ -2,6 +2,7 @@ import {
   defineSync,
   fetchSourceJson,
   isJsonObject,
+  modelInfo,
   nonEmptyString,
   positiveCount,
   readModels,
@@ -50,17 +51,12 @@ function readModel(raw: unknown): ModelInfo | RejectedModel {
     if (read.price !== undefined) prices[kind] = read.price;
   }
   const topProvider = isJsonObject(raw.top_provider) ? raw.top_provider : {};
-  const contextWindow = positiveCount(raw.context_length) ?? positiveCount(topProvider.context_length);
-  const maxOutputTokens = positiveCount(topProvider.max_completion_tokens);
-  const displayName = nonEmptyString(raw.name);
-  return {
-    provider: SOURCE,
-    model: id,
+  return modelInfo(SOURCE, id, {
     prices,
-    ...(displayName === undefined ? {} : { displayName: displayName.slice(0, 200) }),
-    ...(contextWindow === undefined ? {} : { contextWindow }),
-    ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
-  };
+    displayName: nonEmptyString(raw.name),
+    contextWindow: positiveCount(raw.context_length) ?? positiveCount(topProvider.context_length),
+    maxOutputTokens: positiveCount(topProvider.max_completion_tokens),
+  });
 }
 
 /**
