@@ -28,26 +28,27 @@ export function excerpt(line: string, chars = 80): string {
 
 /**
  * Calls `each` with every line that contains one of `needles` (the source's pre-filter, applied
- * here too so counts do not depend on the host) and holds a JSON object; a line that does not
- * parse, or is no object, becomes a `corrupt` warning.
+ * here too so counts do not depend on the host; `null`: every line) and holds a JSON object; a
+ * line that does not parse, or is no object, becomes a `corrupt` warning quoting it with `quote`.
  */
 export function eachJsonObject(
   lines: readonly string[],
-  needles: readonly string[],
+  needles: readonly string[] | null,
   warnings: ParseWarning[],
   each: (value: JsonObject, index: number, line: string) => void,
+  quote: (line: string) => string = excerpt,
 ): void {
   lines.forEach((line, index) => {
-    if (!needles.some((needle) => line.includes(needle))) return;
+    if (needles !== null && !needles.some((needle) => line.includes(needle))) return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
+      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${quote(line)}` });
       return;
     }
     if (!isJsonObject(value)) {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${excerpt(line)}` });
+      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${quote(line)}` });
       return;
     }
     each(value, index, line);

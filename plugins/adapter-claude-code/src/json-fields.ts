@@ -1,5 +1,5 @@
 /** The SDK's log-field readers, plus the line hash this adapter keys id-less lines with. */
-export { isJsonObject, isNormalisedIsoTime, isoTime, nonEmptyString, tokenCount, type JsonObject } from '@rimuru/sdk';
+export { eachJsonObject, isJsonObject, isNormalisedIsoTime, isoTime, nonEmptyString, tokenCount, type JsonObject } from '@rimuru/sdk';
 
 /** 64-bit FNV-1a of a string, as 16 hex digits: a stable key for lines that carry no id. */
 export function fnv1a64(text: string): string {

@@ -1,5 +1,5 @@
 import type { ParseOutput, ParseWarning, SessionEvent, UsageRecord } from '@rimuru/sdk';
-import { fnv1a64, isJsonObject, isoTime, nonEmptyString, tokenCount, type JsonObject } from './json-fields';
+import { eachJsonObject, fnv1a64, isJsonObject, isoTime, nonEmptyString, tokenCount, type JsonObject } from './json-fields';
 
 export const AGENT = 'claude-code';
 
@@ -44,18 +44,8 @@ export function parseTranscript(lines: readonly string[], sourcePath: string): P
   const sessions = new Map<string, SessionEvent>();
   const fallbackSession = sessionIdFromPath(sourcePath);
 
-  lines.forEach((line, index) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not JSON: ${excerpt(line)}` });
-      return;
-    }
-    if (!isJsonObject(value)) {
-      warnings.push({ kind: 'corrupt', message: `line ${index + 1}: not a JSON object: ${excerpt(line)}` });
-      return;
-    }
+  // Every line (the host's filter decides which cross); warnings quote lines sanitised.
+  eachJsonObject(lines, null, warnings, (value, index, line) => {
     const sessionId = nonEmptyString(value.sessionId) ?? fallbackSession;
     const at = isoTime(value.timestamp);
     const message = isJsonObject(value.message) ? value.message : undefined;
@@ -88,7 +78,7 @@ export function parseTranscript(lines: readonly string[], sourcePath: string): P
     ) {
       byKey.set(candidate.record.dedupKey, candidate);
     }
-  });
+  }, excerpt);
 
   return {
     records: [...byKey.values()].map((candidate) => candidate.record),
