@@ -77,10 +77,8 @@ export class PluginRunner {
   get observe(): CapabilityHost['observe'] | undefined {
     if (this.deferred !== null) {
       return async (work, nowMs) => {
-        await this.running();
-        const capabilities = this.live ? this.capabilities : undefined;
-        if (capabilities === undefined) throw this.notStarted();
-        return capabilities.observe(work, nowMs);
+        await this.started();
+        return (this.capabilities as CapabilityHost).observe(work, nowMs);
       };
     }
     const capabilities = this.live ? this.capabilities : undefined;
@@ -108,19 +106,12 @@ export class PluginRunner {
       get disposed() {
         return runner.deferred === null && runner.live === undefined;
       },
-      invoke: async (method, args, options) => {
-        const sandbox = await this.running();
-        if (sandbox === undefined) throw this.notStarted();
-        return sandbox.invoke(method, args, options);
-      },
-      invokeBatch: async (calls) => {
-        const sandbox = await this.running();
-        if (sandbox === undefined) {
-          const error = this.notStarted();
-          return calls.map(() => ({ error }));
-        }
-        return sandbox.invokeBatch(calls);
-      },
+      invoke: async (method, args, options) => (await this.started()).invoke(method, args, options),
+      invokeBatch: (calls) =>
+        this.started().then(
+          (sandbox) => sandbox.invokeBatch(calls),
+          (error: unknown) => calls.map(() => ({ error })),
+        ),
     };
   }
 
@@ -159,9 +150,12 @@ export class PluginRunner {
     return this.live;
   }
 
-  private notStarted(): SandboxError {
+  /** {@link running}, or why the plugin does not run (E2008). */
+  private async started(): Promise<PluginSandbox> {
+    const sandbox = await this.running();
+    if (sandbox !== undefined) return sandbox;
     const record = this.deps.registry.get(this.record.name);
-    return new SandboxError(
+    throw new SandboxError(
       ErrorCodes.SANDBOX_DISPOSED,
       `Plugin ${this.record.name} is not running${record?.reason ? ` (${record.state}: ${record.reason})` : ''}`,
     );

@@ -177,9 +177,10 @@ export class IngestionEngine {
 
   /**
    * Gets the next run's first step going while the caller does something else (a report boots
-   * its kernel meanwhile): reads the kept listings, and has a worker thread stat the sources
-   * they list while this thread checks the listings themselves (the two halves of a warm run's
-   * ~22,000 stats, side by side). Only the next run uses what it found.
+   * its kernel meanwhile): reads the kept listings and the cursors' identities, and has a
+   * worker thread stat the sources the listings name and part of what they observed, while
+   * this thread stats the rest (a warm run's ~22,000 stats, side by side). Only the next run
+   * uses what it found.
    */
   prepare(): void {
     if (this.prepared !== undefined) return;
