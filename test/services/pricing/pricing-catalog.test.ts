@@ -9,6 +9,7 @@ import {
   splitDateSuffix,
 } from '../../../kernel/services/pricing';
 import type { ModelPricing } from '../../../kernel/services/storage/types';
+import { modelPricingRow } from '../../fixtures/storage/model-pricing-row';
 import { rawEntry, rawPrice, rawSnapshot, snapshotWithout, type RawEntry } from './snapshot-entries';
 
 const catalog = PricingCatalog.fromSnapshot();
@@ -24,25 +25,7 @@ function matched(found: ReturnType<PricingCatalog['lookup']>): { matchedAs: stri
 
 /** A `models` row as a sync provider would store it: only the given prices known. */
 function storeRow(row: Partial<ModelPricing> & Pick<ModelPricing, 'provider' | 'model' | 'source'>): ModelPricing {
-  return {
-    id: 1,
-    displayName: null,
-    inputPrice: null,
-    outputPrice: null,
-    cacheWritePrice: null,
-    cacheWrite1hPrice: null,
-    cacheReadPrice: null,
-    inputPriceAbove200k: null,
-    outputPriceAbove200k: null,
-    cacheWritePriceAbove200k: null,
-    cacheReadPriceAbove200k: null,
-    contextWindow: null,
-    maxOutputTokens: null,
-    capabilities: [],
-    provenance: {},
-    updatedAt: Date.UTC(2026, 7, 1),
-    ...row,
-  };
+  return modelPricingRow({ updatedAt: Date.UTC(2026, 7, 1), ...row });
 }
 
 describe('PricingCatalog.fromSnapshot', () => {

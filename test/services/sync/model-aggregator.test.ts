@@ -1,6 +1,7 @@
 import type { ModelInfo } from '../../../sdk/src/kinds/sync';
 import { ModelAggregator, type SourceStanding } from '../../../kernel/services/sync';
 import type { ModelPricing } from '../../../kernel/services/storage';
+import { modelPricingRow } from '../../fixtures/storage/model-pricing-row';
 
 const LITELLM: SourceStanding = { source: 'litellm', official: false, priority: 10 };
 const OPENROUTER: SourceStanding = { source: 'openrouter', official: false, priority: 20 };
@@ -8,28 +9,7 @@ const ANTHROPIC: SourceStanding = { source: 'anthropic', official: true, priorit
 const NOW = 1_800_000_000_000;
 
 function stored(overrides: Partial<ModelPricing>): ModelPricing {
-  return {
-    id: 1,
-    provider: 'anthropic',
-    model: 'claude-x-1',
-    displayName: null,
-    inputPrice: null,
-    outputPrice: null,
-    cacheWritePrice: null,
-    cacheWrite1hPrice: null,
-    cacheReadPrice: null,
-    inputPriceAbove200k: null,
-    outputPriceAbove200k: null,
-    cacheWritePriceAbove200k: null,
-    cacheReadPriceAbove200k: null,
-    contextWindow: null,
-    maxOutputTokens: null,
-    capabilities: [],
-    source: 'snapshot',
-    provenance: {},
-    updatedAt: 0,
-    ...overrides,
-  };
+  return modelPricingRow({ provider: 'anthropic', model: 'claude-x-1', source: 'snapshot', ...overrides });
 }
 
 const info = (model: string, extra: Partial<ModelInfo> = {}): ModelInfo => ({ provider: 'anthropic', model, ...extra });
